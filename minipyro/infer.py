@@ -1,0 +1,356 @@
+"""Stochastic variational inference: the ELBO and SVI.
+
+The ELBO estimates ``E_q[log p(x, z) - log q(z)]`` from one guide sample:
+run the guide under ``trace``, then the model under ``trace(replay(...))`` so
+that it scores the guide's values. SVI differentiates a *surrogate* of that
+estimate and takes an optimiser step. The numbers match ``pyro.infer`` term
+for term, including the score-function terms of non-reparameterised sites.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import torch
+from pyro.distributions import validation_enabled
+from pyro.distributions.score_parts import ScoreParts
+from pyro.distributions.util import scale_and_mask
+from torch.distributions import kl_divergence
+
+from .handlers import block, replay, trace
+from .params import PARAM_STORE
+from .primitives import is_subsample_site, param
+from .runtime import SiteError
+
+
+# Log-densities of trace sites ------------------------------------------------
+
+def _site_failure(site, error) -> SiteError:
+    fn = site["fn"]
+    shapes = f"batch_shape={tuple(getattr(fn, 'batch_shape', ()))}, value shape={tuple(getattr(site['value'], 'shape', ()))}"
+    return SiteError(site["name"], f"cannot compute log_prob ({error}); {shapes}")
+
+
+def site_log_prob(site) -> torch.Tensor:
+    """The site's log-density, scaled and masked; memoised on the site as Pyro does."""
+    if "log_prob" not in site:
+        try:
+            log_p = site["fn"].log_prob(site["value"])
+        except (ValueError, RuntimeError) as error:
+            raise _site_failure(site, error) from error
+        site["unscaled_log_prob"] = log_p
+        site["log_prob"] = log_p = scale_and_mask(log_p, site["scale"], site["mask"])
+        site["log_prob_sum"] = log_p.sum()
+    return site["log_prob"]
+
+
+def _score_parts(site) -> ScoreParts:
+    """Split the guide's log-density into what is differentiated how.
+
+    A reparameterised sample carries gradients through its value, so its log q
+    is an ``entropy_term``; a non-reparameterised one needs the score-function
+    estimator, so its log q multiplies the (detached) downstream cost.
+    """
+    if "score_parts" not in site:
+        fn = site["fn"]
+        try:
+            if hasattr(fn, "score_parts"):
+                parts = fn.score_parts(site["value"])
+            else:  # a plain torch distribution
+                log_p = fn.log_prob(site["value"])
+                parts = ScoreParts(log_p, 0, log_p) if fn.has_rsample else ScoreParts(log_p, log_p, 0)
+        except (ValueError, RuntimeError) as error:
+            raise _site_failure(site, error) from error
+        site["unscaled_log_prob"] = parts.log_prob
+        parts = parts.scale_and_mask(site["scale"], site["mask"])
+        site["score_parts"] = parts
+        site["log_prob"] = parts.log_prob
+        site["log_prob_sum"] = parts.log_prob.sum()
+    return site["score_parts"]
+
+
+def _is_zero(x) -> bool:
+    return isinstance(x, (int, float)) and x == 0
+
+
+# Traces for the ELBO ---------------------------------------------------------
+
+def importance_traces(model, guide, args, kwargs):
+    """Trace the guide, then the model replayed against it, with log-densities computed."""
+    guide_trace = trace(guide).get_trace(*args, **kwargs)
+    model_trace = trace(replay(model, trace=guide_trace)).get_trace(*args, **kwargs)
+    for name, site in model_trace.items():
+        if site["type"] == "sample" and not site["is_observed"] and not is_subsample_site(site) \
+                and name not in guide_trace:
+            raise SiteError(name, "the model samples this latent site but the guide has no site "
+                                  "of that name, so replay cannot give it a value; add it to the guide")
+    for tr in (model_trace, guide_trace):
+        for name in [name for name, site in tr.items() if is_subsample_site(site)]:
+            del tr[name]
+    for site in model_trace.values():
+        if site["type"] == "sample":
+            site_log_prob(site)
+    for site in guide_trace.values():
+        if site["type"] == "sample":
+            _score_parts(site)
+    return model_trace, guide_trace
+
+
+def _downstream_costs(model_trace, guide_trace) -> dict:
+    """``log p - log q`` per site, detached, grouped by the set of plates around it."""
+    costs: dict[frozenset, torch.Tensor] = {}
+    for name, site in model_trace.items():
+        if site["type"] != "sample":
+            continue
+        cost = site["log_prob"]
+        if not site["is_observed"]:
+            cost = cost - guide_trace[name]["log_prob"]
+        frames = frozenset(f for f in site["cond_indep_stack"] if f.vectorized)
+        costs[frames] = costs[frames] + cost.detach() if frames in costs else cost.detach()
+    return costs
+
+
+def _sum_to(costs: dict, target_stack) -> torch.Tensor:
+    """Sum the costs over every plate not in ``target_stack`` (Pyro's MultiFrameTensor.sum_to)."""
+    total = None
+    for frames, value in costs.items():
+        for frame in frames:
+            if frame not in target_stack and value.shape[frame.dim] != 1:
+                value = value.sum(frame.dim, True)
+        while value.shape and value.shape[0] == 1:
+            value = value.squeeze(0)
+        total = value if total is None else total + value
+    return 0.0 if total is None else total
+
+
+class Trace_ELBO:
+    """The ELBO with Pyro's estimator: pathwise gradients where the guide is
+    reparameterised, score-function (REINFORCE) terms where it is not.
+
+    ``loss`` gives a float, ``differentiable_loss`` a tensor, and
+    ``loss_and_grads`` (what SVI calls) a float after back-propagating.
+    """
+
+    def __init__(self, num_particles: int = 1, max_plate_nesting=float("inf"),
+                 vectorize_particles: bool = False, ignore_jit_warnings: bool = False,
+                 retain_graph=None, strict_enumeration_warning: bool = True, jit_options=None):
+        if not isinstance(num_particles, int) or num_particles < 1:
+            raise ValueError(f"num_particles must be a positive int, got {num_particles!r}")
+        if vectorize_particles:
+            raise NotImplementedError("vectorize_particles is not supported by minipyro; "
+                                      "use num_particles without it")
+        self.num_particles = num_particles
+        self.max_plate_nesting = max_plate_nesting
+        self.ignore_jit_warnings = ignore_jit_warnings
+        self.retain_graph = retain_graph
+
+    def _particle(self, model_trace, guide_trace):
+        """One sample's (loss as a float, surrogate loss as a tensor)."""
+        elbo = 0.0
+        surrogate_elbo = 0.0
+        costs = None
+        for site in model_trace.values():
+            if site["type"] == "sample":
+                elbo = elbo + site["log_prob_sum"].item()
+                surrogate_elbo = surrogate_elbo + site["log_prob_sum"]
+        for site in guide_trace.values():
+            if site["type"] == "sample":
+                _, score_function, entropy_term = site["score_parts"]
+                elbo = elbo - site["log_prob_sum"].item()
+                if not _is_zero(entropy_term):
+                    surrogate_elbo = surrogate_elbo - entropy_term.sum()
+                if not _is_zero(score_function):
+                    if costs is None:
+                        costs = _downstream_costs(model_trace, guide_trace)
+                    downstream = _sum_to(costs, site["cond_indep_stack"])
+                    surrogate_elbo = surrogate_elbo + (downstream * score_function).sum()
+        return -elbo, -surrogate_elbo
+
+    def _particles(self, model, guide, args, kwargs):
+        for _ in range(self.num_particles):
+            model_trace, guide_trace = importance_traces(model, guide, args, kwargs)
+            yield model_trace, guide_trace, self._particle(model_trace, guide_trace)
+
+    def loss(self, model, guide, *args, **kwargs) -> float:
+        loss = 0.0
+        with torch.no_grad():
+            for _, _, (particle_loss, _) in self._particles(model, guide, args, kwargs):
+                loss += particle_loss / self.num_particles
+        return _warn_if_nan(loss)
+
+    def differentiable_loss(self, model, guide, *args, **kwargs) -> torch.Tensor:
+        loss = 0.0
+        surrogate = 0.0
+        for _, _, (particle_loss, particle_surrogate) in self._particles(model, guide, args, kwargs):
+            loss += particle_loss / self.num_particles
+            surrogate = surrogate + particle_surrogate / self.num_particles
+        if not isinstance(surrogate, torch.Tensor):
+            return torch.tensor(_warn_if_nan(loss))
+        # The value of the true loss, the gradient of the surrogate.
+        return loss + (surrogate - surrogate.item())
+
+    def loss_and_grads(self, model, guide, *args, **kwargs) -> float:
+        loss = 0.0
+        for model_trace, guide_trace, (particle_loss, surrogate) in self._particles(model, guide, args, kwargs):
+            loss += particle_loss / self.num_particles
+            has_params = any(site["type"] == "param" for tr in (model_trace, guide_trace) for site in tr.values())
+            if has_params and getattr(surrogate, "requires_grad", False):
+                (surrogate / self.num_particles).backward(retain_graph=self.retain_graph)
+        return _warn_if_nan(loss)
+
+    # minipyro's convention: the loss is a function returning a differentiable tensor.
+    def __call__(self, model, guide, *args, **kwargs) -> torch.Tensor:
+        return self.differentiable_loss(model, guide, *args, **kwargs)
+
+
+def elbo(model, guide, *args, **kwargs) -> torch.Tensor:
+    """The negative ELBO of one guide sample, as a differentiable tensor (minipyro's ``elbo``)."""
+    return Trace_ELBO().differentiable_loss(model, guide, *args, **kwargs)
+
+
+class TraceMeanField_ELBO(Trace_ELBO):
+    """The ELBO with ``KL(q || p)`` computed analytically where torch knows it.
+
+    For a mean-field guide (each latent's guide independent of the others)
+    this has lower variance. Every guide site must be reparameterised.
+    """
+
+    def _particle(self, model_trace, guide_trace):
+        elbo = 0.0
+        for name, model_site in model_trace.items():
+            if model_site["type"] != "sample":
+                continue
+            if model_site["is_observed"]:
+                elbo = elbo + model_site["log_prob_sum"]
+                continue
+            guide_site = guide_trace[name]
+            _check_reparameterised(guide_site)
+            try:
+                kl = kl_divergence(guide_site["fn"], model_site["fn"])
+            except NotImplementedError:
+                elbo = elbo + model_site["log_prob_sum"] - guide_site["score_parts"].entropy_term.sum()
+                continue
+            kl = scale_and_mask(kl, scale=guide_site["scale"], mask=guide_site["mask"])
+            if isinstance(kl, torch.Tensor):
+                kl_sum = kl.sum()
+            else:
+                kl_sum = kl * torch.Size(guide_site["fn"].batch_shape).numel()
+            elbo = elbo - kl_sum
+        for name, guide_site in guide_trace.items():
+            if guide_site["type"] == "sample" and name not in model_trace:
+                _check_reparameterised(guide_site)
+                elbo = elbo - guide_site["score_parts"].entropy_term.sum()
+        loss = -(elbo.item() if isinstance(elbo, torch.Tensor) else elbo)
+        return loss, -elbo
+
+
+def _check_reparameterised(guide_site) -> None:
+    if not _is_zero(guide_site["score_parts"].score_function):
+        raise SiteError(guide_site["name"], "TraceMeanField_ELBO needs a reparameterised guide "
+                                            "distribution here; use Trace_ELBO instead")
+
+
+class JitTrace_ELBO(Trace_ELBO):
+    """Trace_ELBO compiled with ``torch.jit.trace`` on its first call.
+
+    Parameters are passed to the compiled function as inputs, so their
+    updates are seen; the model's structure must not change between steps.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._param_names = None
+        self._compiled = None
+
+    def _loss_and_surrogate(self, model, guide, *args, **kwargs):
+        if kwargs or not all(isinstance(arg, torch.Tensor) for arg in args):
+            raise NotImplementedError("JitTrace_ELBO takes tensor positional arguments only; "
+                                      "use Trace_ELBO for other arguments")
+        if self._param_names is None:
+            # Run once to create every param and learn their names.
+            with block(), trace(param_only=True) as params_seen, block(hide_fn=lambda m: m["type"] != "param"):
+                self.loss(model, guide, *args)
+            self._param_names = list(params_seen)
+        # Reading the params through param() lets SVI see (and optimise) them.
+        params = tuple(param(name).unconstrained() for name in self._param_names)
+        if self._compiled is None:
+            def compiled(*params_and_args):
+                model_args = params_and_args[len(params):]
+                loss = 0.0
+                surrogate = 0.0
+                for _ in range(self.num_particles):
+                    model_trace, guide_trace = importance_traces(model, guide, model_args, {})
+                    particle_loss = sum(site["log_prob_sum"] for site in model_trace.values()
+                                        if site["type"] == "sample") \
+                        - sum(site["log_prob_sum"] for site in guide_trace.values() if site["type"] == "sample")
+                    _, particle_surrogate = self._particle(model_trace, guide_trace)
+                    loss = loss - particle_loss / self.num_particles
+                    surrogate = surrogate + particle_surrogate / self.num_particles
+                return torch.as_tensor(loss), torch.as_tensor(surrogate)
+
+            with validation_enabled(False), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+                warnings.filterwarnings("ignore", category=DeprecationWarning)
+                self._compiled = torch.jit.trace(compiled, params + args, check_trace=False)
+        return self._compiled(*(params + args))
+
+    def loss_and_grads(self, model, guide, *args, **kwargs) -> float:
+        loss, surrogate = self._loss_and_surrogate(model, guide, *args, **kwargs)
+        if surrogate.requires_grad:
+            surrogate.backward(retain_graph=self.retain_graph)
+        return _warn_if_nan(loss.item())
+
+    def differentiable_loss(self, model, guide, *args, **kwargs) -> torch.Tensor:
+        loss, surrogate = self._loss_and_surrogate(model, guide, *args, **kwargs)
+        return loss + (surrogate - surrogate.detach())
+
+
+def _warn_if_nan(loss: float) -> float:
+    if math.isnan(loss):
+        warnings.warn("Encountered NaN: loss", RuntimeWarning, stacklevel=3)
+    return loss
+
+
+class SVI:
+    """Stochastic variational inference: ``SVI(model, guide, optim, loss).step(*args)``.
+
+    ``loss`` is a Trace_ELBO-like object or, as in minipyro, a function
+    ``loss(model, guide, *args, **kwargs)`` returning a differentiable tensor.
+    """
+
+    def __init__(self, model, guide, optim, loss, **kwargs):
+        if kwargs:
+            raise TypeError(f"SVI got unsupported arguments: {', '.join(sorted(kwargs))}")
+        if not callable(optim):
+            raise TypeError(f"SVI: optim must be a minipyro optimiser such as Adam({{'lr': 0.01}}), got {optim!r}")
+        self.model = model
+        self.guide = guide
+        self.optim = optim
+        self.loss = loss
+
+    def step(self, *args, **kwargs) -> float:
+        """Take one gradient step; return the loss before the step."""
+        # Record every param read while computing the loss: those are what we train.
+        with trace(param_only=True) as param_capture:
+            if hasattr(self.loss, "loss_and_grads"):
+                loss = self.loss.loss_and_grads(self.model, self.guide, *args, **kwargs)
+            else:
+                loss = self.loss(self.model, self.guide, *args, **kwargs)
+                loss.backward()
+        params = [site["value"].unconstrained() for site in param_capture.values()
+                  if hasattr(site["value"], "unconstrained")]
+        params = list(dict.fromkeys(p for p in params if p is not None))
+        self.optim(params)
+        # Zero the gradients so that they do not accumulate across steps.
+        for p in params:
+            if p.grad is not None:
+                p.grad = torch.zeros_like(p.grad)
+        return float(loss)
+
+    def evaluate_loss(self, *args, **kwargs) -> float:
+        """The loss without a gradient step."""
+        with torch.no_grad():
+            if hasattr(self.loss, "loss"):
+                return float(self.loss.loss(self.model, self.guide, *args, **kwargs))
+            return float(self.loss(self.model, self.guide, *args, **kwargs))

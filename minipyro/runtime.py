@@ -1,0 +1,206 @@
+"""The effect-handler runtime: global state, messages, Messenger and apply_stack.
+
+Read this file first. Everything else in ``minipyro`` is built from three ideas:
+
+1. A **message** (a small dict) describes one effectful operation: "sample the
+   site ``x`` from ``Normal(0, 1)``" or "read the parameter ``loc``".
+2. **Handlers** (``Messenger`` subclasses) sit on a global stack, ``PYRO_STACK``.
+   Each one may change a message on its way down (``process_message``) and on
+   its way back up (``postprocess_message``).
+3. **apply_stack** walks a message through the stack and, in between, performs
+   the default behaviour (draw the sample, read the parameter).
+
+This mirrors ``pyro.poutine.runtime`` and ``pyro.contrib.minipyro``.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable, NamedTuple, Optional, TypedDict
+
+# Pyro keeps track of two kinds of global state:
+#   i)  the effect handler stack, which gives primitives like sample() their
+#       non-standard interpretations (see Messenger below);
+#  ii)  trainable parameters in the param store (see minipyro.params).
+# The stack is a plain list: its *top* is its last element, the innermost
+# (most recently entered) handler.
+PYRO_STACK: list["Messenger"] = []
+
+
+class SiteError(ValueError):
+    """A model the core cannot run: the message names the site and the reason."""
+
+    def __init__(self, site: Optional[str], reason: str):
+        self.site = site
+        self.reason = reason
+        where = f"site '{site}'" if site is not None else "model"
+        super().__init__(f"{where}: {reason}")
+
+
+class CondIndepStackFrame(NamedTuple):
+    """One plate that encloses a site, as Pyro records it in ``cond_indep_stack``.
+
+    ``size`` is the (sub)sample size seen by the site, ``full_size`` the size of
+    the whole plate; ``dim`` is ``None`` for a sequential (iterated) plate.
+    """
+
+    name: str
+    dim: Optional[int]
+    size: int
+    counter: int
+    full_size: Optional[int] = None
+
+    @property
+    def vectorized(self) -> bool:
+        return self.dim is not None
+
+
+class Message(TypedDict, total=False):
+    """A message travelling through the handler stack (Pyro's keys).
+
+    type:             "sample", "param", or another effect's name.
+    name:             the site name.
+    fn:               the distribution (sample) or the function computing the value.
+    is_observed:      True when the value was given (``obs=`` or ``condition``).
+    args, kwargs:     arguments for ``fn``.
+    value:            the result; ``None`` until a handler or the default sets it.
+    scale:            multiplies the site's log-density (``scale``, subsampling plates).
+    mask:             None, a bool, or a bool tensor that zeroes log-density terms.
+    cond_indep_stack: the enclosing plates, innermost first (a tuple of frames).
+    done:             True once a value is final; the default behaviour is skipped.
+    stop:             set by a handler to hide the message from handlers below it.
+    infer:            per-site inference options (``is_auxiliary``, ``_deterministic``...).
+    """
+
+    type: str
+    name: str
+    fn: Callable
+    is_observed: bool
+    args: tuple
+    kwargs: dict
+    value: Any
+    scale: Any
+    mask: Any
+    cond_indep_stack: tuple
+    done: bool
+    stop: bool
+    infer: dict
+
+
+def new_message(type: str, name: str, fn: Callable, args: tuple = (), kwargs: Optional[dict] = None,
+                value: Any = None, is_observed: bool = False, infer: Optional[dict] = None) -> Message:
+    """A fresh message with every Pyro key at its neutral value."""
+    return {
+        "type": type,
+        "name": name,
+        "fn": fn,
+        "is_observed": is_observed,
+        "args": args,
+        "kwargs": {} if kwargs is None else kwargs,
+        "value": value,
+        "scale": 1.0,
+        "mask": None,
+        "cond_indep_stack": (),
+        "done": False,
+        "stop": False,
+        "infer": {} if infer is None else infer,
+    }
+
+
+class Messenger:
+    """The base effect handler.
+
+    A handler can be used three ways, like every handler in ``pyro.poutine``:
+
+    - wrapping a function: ``h(fn, ...)`` returns a handler that, when called,
+      runs ``fn`` with the handler on the stack;
+    - as a decorator: ``@h(...)`` (no function yet) applied to ``fn``;
+    - as a context manager: ``with h(...): ...``.
+    """
+
+    def __init__(self, fn: Optional[Callable] = None):
+        if fn is not None and not callable(fn):
+            raise TypeError(f"{type(self).__name__}: {fn!r} is not callable; did you mean "
+                            "to pass it as a keyword argument?")
+        self.fn = fn
+
+    # Handlers push themselves onto PYRO_STACK on entry. The most recently
+    # entered handler is the top of the stack and sees each message first.
+    def __enter__(self):
+        if any(handler is self for handler in PYRO_STACK):
+            raise RuntimeError(f"{self.label()} is already on the handler stack; "
+                               "a handler instance cannot be entered twice")
+        PYRO_STACK.append(self)
+        return self
+
+    # Exception-safe: an error raised inside the block may leave handlers
+    # above this one on the stack (their own __exit__ never ran), so pop
+    # everything down to and including self. Returning None re-raises.
+    def __exit__(self, exc_type, exc_value, traceback):
+        for position in range(len(PYRO_STACK) - 1, -1, -1):
+            if PYRO_STACK[position] is self:
+                del PYRO_STACK[position:]
+                return None
+        if exc_type is None:
+            raise RuntimeError(f"{self.label()} left the handler stack before its block ended")
+
+    def process_message(self, msg: Message) -> None:
+        pass
+
+    def postprocess_message(self, msg: Message) -> None:
+        pass
+
+    def __call__(self, *args, **kwargs):
+        if self.fn is None:
+            # Used as a decorator: @handler(...) applied to a function.
+            if len(args) != 1 or kwargs or not callable(args[0]):
+                raise TypeError(f"{type(self).__name__}(...) has no function to run; "
+                                "pass one first: handler(fn, ...)")
+            bound = copy.copy(self)
+            bound.fn = args[0]
+            return bound
+        with self:
+            return self.fn(*args, **kwargs)
+
+    def label(self) -> str:
+        """A short human-readable name, e.g. ``plate('data', 100, dim=-1)``."""
+        return type(self).__name__
+
+
+def default_process_message(msg: Message) -> None:
+    """The default behaviour: compute the value unless a handler already gave one."""
+    if msg["done"] or msg["is_observed"] or msg["value"] is not None:
+        msg["done"] = True
+        return
+    msg["value"] = msg["fn"](*msg["args"], **msg["kwargs"])
+    msg["done"] = True
+
+
+def apply_stack(msg: Message) -> Message:
+    """Send ``msg`` through the effect handler stack and return it.
+
+    The stack ``PYRO_STACK`` is a list whose last element is its **top**: the
+    innermost, most recently entered handler. Its first element is the
+    **bottom**: the outermost handler.
+
+    1. ``process_message`` runs on each handler from the top down.
+       If a handler sets ``msg["stop"]``, no handler below it is visited.
+    2. The default behaviour runs: if no handler has set a value (and the site
+       is not observed or done), ``value = fn(*args, **kwargs)``.
+    3. ``postprocess_message`` runs from the bottom up, over only the handlers
+       visited in step 1 (so a ``stop`` cuts both directions).
+    4. The message, now holding its final value, is returned.
+    """
+    stack = PYRO_STACK
+    visited = 0
+    for handler in reversed(stack):
+        visited += 1
+        handler.process_message(msg)
+        if msg["stop"]:
+            break
+
+    default_process_message(msg)
+
+    for handler in stack[len(stack) - visited:]:
+        handler.postprocess_message(msg)
+    return msg
