@@ -12,6 +12,7 @@ from typing import Optional
 
 import torch
 from pyro.distributions import Delta, Distribution, Unit
+from pyro.distributions.torch_distribution import TorchDistributionMixin
 from torch.distributions import constraints
 
 from .params import PARAM_STORE
@@ -118,7 +119,6 @@ class _Subsample(Distribution):
     def __init__(self, size: int, subsample_size: int):
         self.size = size
         self.subsample_size = subsample_size
-        super().__init__(validate_args=False)
 
     def sample(self, sample_shape=torch.Size()):
         if self.subsample_size >= self.size:
@@ -222,7 +222,7 @@ class plate(Messenger):
         msg["cond_indep_stack"] = (frame,) + msg["cond_indep_stack"]
         if self.subsample_size != self.size:
             msg["scale"] = msg["scale"] * self.size / self.subsample_size
-        if msg["type"] == "sample" and not msg["done"] and isinstance(msg["fn"], Distribution):
+        if msg["type"] == "sample" and not msg["done"] and isinstance(msg["fn"], TorchDistributionMixin):
             _broadcast(msg)
 
     def postprocess_message(self, msg):
