@@ -40,7 +40,9 @@ def site_log_prob(site) -> torch.Tensor:
         except (ValueError, RuntimeError) as error:
             raise _site_failure(site, error) from error
         site["unscaled_log_prob"] = log_p
-        site["log_prob"] = log_p = scale_and_mask(log_p, site["scale"], site["mask"])
+        if _is_scaled_or_masked(site):
+            log_p = scale_and_mask(log_p, site["scale"], site["mask"])
+        site["log_prob"] = log_p
         site["log_prob_sum"] = log_p.sum()
     return site["log_prob"]
 
@@ -63,11 +65,17 @@ def _score_parts(site) -> ScoreParts:
         except (ValueError, RuntimeError) as error:
             raise _site_failure(site, error) from error
         site["unscaled_log_prob"] = parts.log_prob
-        parts = parts.scale_and_mask(site["scale"], site["mask"])
+        if _is_scaled_or_masked(site):
+            parts = parts.scale_and_mask(site["scale"], site["mask"])
         site["score_parts"] = parts
         site["log_prob"] = parts.log_prob
         site["log_prob_sum"] = parts.log_prob.sum()
     return site["score_parts"]
+
+
+def _is_scaled_or_masked(site) -> bool:
+    scale = site["scale"]
+    return site["mask"] is not None or isinstance(scale, torch.Tensor) or scale != 1.0
 
 
 def _is_zero(x) -> bool:
@@ -80,20 +88,19 @@ def importance_traces(model, guide, args, kwargs):
     """Trace the guide, then the model replayed against it, with log-densities computed."""
     guide_trace = trace(guide).get_trace(*args, **kwargs)
     model_trace = trace(replay(model, trace=guide_trace)).get_trace(*args, **kwargs)
-    for name, site in model_trace.items():
-        if site["type"] == "sample" and not site["is_observed"] and not is_subsample_site(site) \
-                and name not in guide_trace:
-            raise SiteError(name, "the model samples this latent site but the guide has no site "
-                                  "of that name, so replay cannot give it a value; add it to the guide")
-    for tr in (model_trace, guide_trace):
-        for name in [name for name, site in tr.items() if is_subsample_site(site)]:
-            del tr[name]
-    for site in model_trace.values():
-        if site["type"] == "sample":
-            site_log_prob(site)
-    for site in guide_trace.values():
-        if site["type"] == "sample":
-            _score_parts(site)
+    for tr in (guide_trace, model_trace):
+        for name, site in list(tr.items()):
+            if site["type"] != "sample":
+                continue
+            if is_subsample_site(site):
+                del tr[name]  # a plate's indices, not a random variable of the model
+            elif tr is model_trace and not site["is_observed"] and name not in guide_trace:
+                raise SiteError(name, "the model samples this latent site but the guide has no site "
+                                      "of that name, so replay cannot give it a value; add it to the guide")
+            elif tr is model_trace:
+                site_log_prob(site)
+            else:
+                _score_parts(site)
     return model_trace, guide_trace
 
 
@@ -159,7 +166,9 @@ class Trace_ELBO:
                 _, score_function, entropy_term = site["score_parts"]
                 elbo = elbo - site["log_prob_sum"].item()
                 if not _is_zero(entropy_term):
-                    surrogate_elbo = surrogate_elbo - entropy_term.sum()
+                    # Unscaled and unmasked, the entropy term is log q itself: reuse its sum.
+                    entropy = site["log_prob_sum"] if entropy_term is site["log_prob"] else entropy_term.sum()
+                    surrogate_elbo = surrogate_elbo - entropy
                 if not _is_zero(score_function):
                     if costs is None:
                         costs = _downstream_costs(model_trace, guide_trace)
@@ -345,7 +354,7 @@ class SVI:
         # Zero the gradients so that they do not accumulate across steps.
         for p in params:
             if p.grad is not None:
-                p.grad = torch.zeros_like(p.grad)
+                p.grad.zero_()
         return float(loss)
 
     def evaluate_loss(self, *args, **kwargs) -> float:

@@ -65,6 +65,7 @@ class ParamStore:
     def __init__(self):
         self._params: dict[str, torch.Tensor] = {}  # name -> unconstrained leaf tensor
         self._constraints: dict[str, constraints.Constraint] = {}
+        self._transforms: dict[str, torch.distributions.Transform] = {}  # transform_to(constraint), reused
         self._param_to_name: dict[torch.Tensor, str] = {}
 
     # dict-like interface: reads give constrained values.
@@ -89,6 +90,7 @@ class ParamStore:
     def clear(self) -> None:
         self._params.clear()
         self._constraints.clear()
+        self._transforms.clear()
         self._param_to_name.clear()
 
     def __getitem__(self, name: str) -> torch.Tensor:
@@ -97,7 +99,10 @@ class ParamStore:
         except KeyError:
             raise SiteError(name, "param read before it was initialised; give an init_value "
                                   "the first time it is read") from None
-        constrained = transform_to(self._constraints[name])(unconstrained)
+        transform = self._transforms.get(name)
+        if transform is None:
+            transform = self._transforms[name] = transform_to(self._constraints[name])
+        constrained = transform(unconstrained)
         # The optimiser needs the leaf tensor behind a constrained value.
         constrained.unconstrained = weakref.ref(unconstrained)
         return constrained
@@ -115,11 +120,13 @@ class ParamStore:
         old = self._params.get(name)
         if old is not None:
             self._param_to_name.pop(old, None)
+        self._transforms.pop(name, None)
         self._params[name] = leaf
         self._param_to_name[leaf] = name
 
     def __delitem__(self, name: str) -> None:
         self._param_to_name.pop(self._params.pop(name), None)
+        self._transforms.pop(name, None)
         del self._constraints[name]
 
     def setdefault(self, name: str, init_value: Union[torch.Tensor, Callable[[], torch.Tensor]],

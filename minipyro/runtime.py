@@ -127,7 +127,7 @@ class Messenger:
     # Handlers push themselves onto PYRO_STACK on entry. The most recently
     # entered handler is the top of the stack and sees each message first.
     def __enter__(self):
-        if any(handler is self for handler in PYRO_STACK):
+        if self in PYRO_STACK:  # Messengers compare by identity
             raise RuntimeError(f"{self.label()} is already on the handler stack; "
                                "a handler instance cannot be entered twice")
         PYRO_STACK.append(self)
