@@ -39,7 +39,7 @@ def _constraint_to_spec(name: str, constraint: constraints.Constraint) -> dict:
         if constraint is singleton:
             return {"name": spec_name}
     for spec_name, (factory, bounds) in _BOUNDED_CONSTRAINTS.items():
-        if type(constraint) is type(factory):
+        if type(constraint) is factory:
             values = [getattr(constraint, bound) for bound in bounds]
             if all(isinstance(v, (int, float)) for v in values):
                 return {"name": spec_name, "bounds": [float(v) for v in values]}

@@ -66,7 +66,7 @@ class Message(TypedDict, total=False):
     value:            the result; ``None`` until a handler or the default sets it.
     scale:            multiplies the site's log-density (``scale``, subsampling plates).
     mask:             None, a bool, or a bool tensor that zeroes log-density terms.
-    cond_indep_stack: the enclosing plates, innermost first (a tuple of frames).
+    cond_indep_stack: the enclosing plates, outermost first (a tuple of frames).
     done:             True once a value is final; the default behaviour is skipped.
     stop:             set by a handler to hide the message from handlers below it.
     infer:            per-site inference options (``is_auxiliary``, ``_deterministic``...).
@@ -134,15 +134,18 @@ class Messenger:
         return self
 
     # Exception-safe: an error raised inside the block may leave handlers
-    # above this one on the stack (their own __exit__ never ran), so pop
-    # everything down to and including self. Returning None re-raises.
+    # above this one on the stack (their own __exit__ never ran). Exit them
+    # first, top down, so that they clean up too (a plate frees its dim, a
+    # seed restores the RNG), then pop self. Returning None re-raises.
     def __exit__(self, exc_type, exc_value, traceback):
-        for position in range(len(PYRO_STACK) - 1, -1, -1):
-            if PYRO_STACK[position] is self:
-                del PYRO_STACK[position:]
-                return None
-        if exc_type is None:
-            raise RuntimeError(f"{self.label()} left the handler stack before its block ended")
+        if self not in PYRO_STACK:
+            if exc_type is None:
+                raise RuntimeError(f"{self.label()} left the handler stack before its block ended")
+            return None
+        while PYRO_STACK[-1] is not self:
+            PYRO_STACK[-1].__exit__(exc_type, exc_value, traceback)
+        PYRO_STACK.pop()
+        return None
 
     def process_message(self, msg: Message) -> None:
         pass
