@@ -78,6 +78,10 @@ def _is_scaled_or_masked(site) -> bool:
     return site["mask"] is not None or isinstance(scale, torch.Tensor) or scale != 1.0
 
 
+def _plus(total, term):
+    return term if total is None else total + term
+
+
 def _is_zero(x) -> bool:
     return isinstance(x, (int, float)) and x == 0
 
@@ -154,27 +158,27 @@ class Trace_ELBO:
 
     def _particle(self, model_trace, guide_trace):
         """One sample's (loss as a float, surrogate loss as a tensor)."""
-        elbo = 0.0
-        surrogate_elbo = 0.0
+        elbo = 0.0  # a Python float, accumulated as Pyro does, for the reported loss
+        surrogate_elbo = None  # not 0.0: adding a tensor to 0.0 would cost an op
         costs = None
         for site in model_trace.values():
             if site["type"] == "sample":
-                elbo = elbo + site["log_prob_sum"].item()
-                surrogate_elbo = surrogate_elbo + site["log_prob_sum"]
+                elbo += site["log_prob_sum"].item()
+                surrogate_elbo = _plus(surrogate_elbo, site["log_prob_sum"])
         for site in guide_trace.values():
             if site["type"] == "sample":
                 _, score_function, entropy_term = site["score_parts"]
-                elbo = elbo - site["log_prob_sum"].item()
+                elbo -= site["log_prob_sum"].item()
                 if not _is_zero(entropy_term):
                     # Unscaled and unmasked, the entropy term is log q itself: reuse its sum.
                     entropy = site["log_prob_sum"] if entropy_term is site["log_prob"] else entropy_term.sum()
-                    surrogate_elbo = surrogate_elbo - entropy
+                    surrogate_elbo = -entropy if surrogate_elbo is None else surrogate_elbo - entropy
                 if not _is_zero(score_function):
                     if costs is None:
                         costs = _downstream_costs(model_trace, guide_trace)
                     downstream = _sum_to(costs, site["cond_indep_stack"])
-                    surrogate_elbo = surrogate_elbo + (downstream * score_function).sum()
-        return -elbo, -surrogate_elbo
+                    surrogate_elbo = _plus(surrogate_elbo, (downstream * score_function).sum())
+        return -elbo, -(0.0 if surrogate_elbo is None else surrogate_elbo)
 
     def _particles(self, model, guide, args, kwargs):
         for _ in range(self.num_particles):
