@@ -8,12 +8,15 @@ Read the modules in this order, as one would read ``pyro.contrib.minipyro``:
 4. ``primitives`` sample, param, deterministic, factor, plate
 5. ``optim``      Adam, ClippedAdam, SGD
 6. ``infer``      the ELBOs and SVI
+7. ``events``     the observer that turns each step into an Event; ``recording``, their files
+8. ``structure``  a model's relations and graph
 
 Importing this package registers the pyroapi backend ``"minipyro_studio"``.
 """
 
 import pyroapi
 
+from .events import Event, Recording, record
 from .handlers import (
     Trace,
     block,
@@ -32,6 +35,8 @@ from .infer import SVI, JitTrace_ELBO, Trace_ELBO, TraceMeanField_ELBO, elbo
 from .optim import SGD, Adam, ClippedAdam, PyroOptim
 from .params import ParamStore, get_param_store
 from .primitives import deterministic, factor, param, plate, sample
+from .recording import RecordingError, load_recording
+from .structure import graph_from_relations, model_graph, model_relations
 from .runtime import PYRO_STACK, CondIndepStackFrame, Message, Messenger, SiteError, apply_stack
 
 __all__ = [
@@ -42,6 +47,8 @@ __all__ = [
     "sample", "param", "deterministic", "factor", "plate",
     "PyroOptim", "Adam", "ClippedAdam", "SGD",
     "elbo", "Trace_ELBO", "TraceMeanField_ELBO", "JitTrace_ELBO", "SVI",
+    "Event", "Recording", "record", "RecordingError", "load_recording",
+    "model_relations", "model_graph", "graph_from_relations",
 ]
 
 # Backend-generic models (written against pyroapi) run on this core inside

@@ -21,6 +21,7 @@ from torch.distributions import kl_divergence
 from .handlers import block, replay, trace
 from .params import PARAM_STORE
 from .primitives import is_subsample_site, param
+from . import runtime
 from .runtime import SiteError
 
 
@@ -341,6 +342,7 @@ class SVI:
         self.guide = guide
         self.optim = optim
         self.loss = loss
+        self.num_steps = 0
 
     def step(self, *args, **kwargs) -> float:
         """Take one gradient step; return the loss before the step."""
@@ -354,11 +356,20 @@ class SVI:
         params = [site["value"].unconstrained() for site in param_capture.values()
                   if hasattr(site["value"], "unconstrained")]
         params = list(dict.fromkeys(p for p in params if p is not None))
+        observer = runtime.get_observer()
+        if observer is not None:
+            grad_norms = {PARAM_STORE.param_name(p): 0.0 if p.grad is None else p.grad.norm().item()
+                          for p in params}
         self.optim(params)
         # Zero the gradients so that they do not accumulate across steps.
         for p in params:
             if p.grad is not None:
                 p.grad.zero_()
+        self.num_steps += 1
+        if observer is not None:
+            with torch.no_grad():
+                values = {name: PARAM_STORE[name] for name in grad_norms if name is not None}
+            observer.svi_step(self.num_steps, float(loss), values, grad_norms)
         return float(loss)
 
     def evaluate_loss(self, *args, **kwargs) -> float:

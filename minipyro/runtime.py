@@ -26,6 +26,21 @@ from typing import Any, Callable, NamedTuple, Optional, TypedDict
 # (most recently entered) handler.
 PYRO_STACK: list["Messenger"] = []
 
+# The observer hook that makes every step visible (see minipyro.events). It
+# is None unless a recording is active, so unobserved code pays one check.
+_observer = None
+
+
+def set_observer(observer):
+    """Install ``observer`` (or None) and return the one it replaces."""
+    global _observer
+    previous, _observer = _observer, observer
+    return previous
+
+
+def get_observer():
+    return _observer
+
 
 class SiteError(ValueError):
     """A model the core cannot run: the message names the site and the reason."""
@@ -131,6 +146,8 @@ class Messenger:
             raise RuntimeError(f"{self.label()} is already on the handler stack; "
                                "a handler instance cannot be entered twice")
         PYRO_STACK.append(self)
+        if _observer is not None:
+            _observer.handler_enter(self)
         return self
 
     # Exception-safe: an error raised inside the block may leave handlers
@@ -144,6 +161,8 @@ class Messenger:
             return None
         while PYRO_STACK[-1] is not self:
             PYRO_STACK[-1].__exit__(exc_type, exc_value, traceback)
+        if _observer is not None:
+            _observer.handler_exit(self)
         PYRO_STACK.pop()
         return None
 
@@ -193,7 +212,17 @@ def apply_stack(msg: Message) -> Message:
     3. ``postprocess_message`` runs from the bottom up, over only the handlers
        visited in step 1 (so a ``stop`` cuts both directions).
     4. The message, now holding its final value, is returned.
+
+    With an observer installed (a recording is active) the same steps run in
+    :func:`observed_apply_stack`, which reports each one.
     """
+    if _observer is not None:
+        return _observer.apply_stack(msg)
+    return unobserved_apply_stack(msg)
+
+
+def unobserved_apply_stack(msg: Message) -> Message:
+    """apply_stack's steps 1-4, with nobody watching."""
     stack = PYRO_STACK
     visited = 0
     for handler in reversed(stack):
@@ -206,4 +235,35 @@ def apply_stack(msg: Message) -> Message:
 
     for handler in stack[len(stack) - visited:]:
         handler.postprocess_message(msg)
+    return msg
+
+
+def observed_apply_stack(msg: Message, observer) -> Message:
+    """apply_stack's steps 1-4, each reported to ``observer``.
+
+    The observer is told before and after every ``process_message``, the
+    default behaviour and every ``postprocess_message``; ``position`` counts
+    from the top of the stack (0 = the innermost handler).
+    """
+    stack = PYRO_STACK
+    top = len(stack) - 1
+    visited = 0
+    for handler in reversed(stack):
+        before = observer.snapshot(msg)
+        handler.process_message(msg)
+        observer.processed(msg, handler, visited, before)
+        visited += 1
+        if msg["stop"]:
+            observer.stopped(msg, handler)
+            break
+
+    before = observer.snapshot(msg)
+    default_process_message(msg)
+    observer.defaulted(msg, before)
+
+    for index in range(len(stack) - visited, len(stack)):
+        handler = stack[index]
+        before = observer.snapshot(msg)
+        handler.postprocess_message(msg)
+        observer.postprocessed(msg, handler, top - index, before)
     return msg

@@ -1,0 +1,310 @@
+"""The event spine: every apply_stack step as plain data.
+
+``with minipyro.record(detail="steps") as rec:`` installs a :class:`Recorder`
+as the runtime's observer. From then on every handler entry and exit, every
+message and (at ``"steps"`` detail) every ``process_message``, default
+behaviour and ``postprocess_message`` becomes an :class:`Event`: a frozen
+record of plain data that can be shown, sent to another process, saved and
+replayed. The kinds and their fields are DESIGN section 3.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+import weakref
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Optional
+
+from . import runtime
+from .summary import log_prob_shape, summarize
+
+DETAILS = ("sites", "steps")
+
+# Every kind of event, and the fields it carries besides seq, kind and t.
+KINDS = {
+    "run_start": ("file", "entry", "seed", "status"),
+    "run_end": ("file", "entry", "seed", "status"),
+    "handler_enter": ("handler_id", "handler", "label", "depth"),
+    "handler_exit": ("handler_id", "handler", "label", "depth"),
+    "msg_start": ("msg_id", "type", "name", "stack", "fields", "source"),
+    "process": ("msg_id", "handler_id", "position", "changes"),
+    "stop": ("msg_id", "handler_id"),
+    "default": ("msg_id", "value"),
+    "postprocess": ("msg_id", "handler_id", "position", "changes"),
+    "msg_end": ("msg_id", "type", "name", "value", "log_prob"),
+    "svi_step": ("step", "loss", "params", "grad_norms"),
+    "structure": ("which", "relations", "plates"),
+    "output": ("stream", "text"),
+    "error": ("type", "message", "frames"),
+}
+MESSAGE_FIELDS = ("type", "name", "fn", "is_observed", "args", "kwargs", "value", "scale", "mask",
+                  "cond_indep_stack", "done", "stop", "infer")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a run. ``fields`` holds the kind's own fields (plain data only)."""
+
+    seq: int
+    kind: str
+    t: float
+    fields: dict = field(default_factory=dict)
+
+    def __getitem__(self, key):
+        return self.to_dict()[key] if key in ("seq", "kind", "t") else self.fields[key]
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def to_dict(self) -> dict:
+        return {"seq": self.seq, "kind": self.kind, "t": self.t, **self.fields}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Event":
+        fields = {k: v for k, v in data.items() if k not in ("seq", "kind", "t")}
+        return cls(data["seq"], data["kind"], data["t"], fields)
+
+
+_CORE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(os.path.abspath(module.__file__)) + os.sep
+    for module in (sys.modules.get("pyroapi"), sys.modules.get("contextlib"))
+    if module is not None and getattr(module, "__file__", None)
+)
+
+
+def user_source() -> Optional[str]:
+    """``file:line`` of the innermost frame outside minipyro: the user's sample/param call."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_CORE_DIR) and not filename.startswith(_LIBRARY_DIRS):
+            return f"{filename}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None
+
+
+def error_frames(error: BaseException, outer_frame=None) -> list:
+    """The traceback as (file, line, function) dicts, innermost last.
+
+    An error caught on its way up has a traceback only from the catching
+    frame down; ``outer_frame`` adds the callers above it (the user's code).
+    """
+    outer = traceback.extract_stack(outer_frame) if outer_frame is not None else []
+    return [{"file": f.filename, "line": f.lineno, "function": f.name}
+            for f in outer + traceback.extract_tb(error.__traceback__)]
+
+
+def _same(a, b) -> bool:
+    if a is b:
+        return True
+    return type(a) in (int, float, bool, str) and type(a) is type(b) and a == b
+
+
+class Recorder:
+    """The runtime's observer: turns each step into an Event and hands it to ``sink``."""
+
+    def __init__(self, detail: str, sink: Callable[[Event], None]):
+        if detail not in DETAILS:
+            raise ValueError(f"detail must be one of {DETAILS}, got {detail!r}")
+        self.detail = detail
+        self.steps = detail == "steps"
+        self.sink = sink
+        self.seq = 0
+        self.start = time.perf_counter()
+        self._handler_ids: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+        self._next_handler_id = 0
+        self._next_msg_id = 0
+        self._msg_ids: list[int] = []  # the messages being applied, innermost last
+
+    def emit(self, kind: str, **fields) -> Event:
+        event = Event(self.seq, kind, time.perf_counter() - self.start, fields)
+        self.seq += 1
+        self.sink(event)
+        return event
+
+    # Handlers ----------------------------------------------------------------
+    def handler_id(self, handler) -> int:
+        handler_id = self._handler_ids.get(handler)
+        if handler_id is None:
+            handler_id = self._handler_ids[handler] = self._next_handler_id
+            self._next_handler_id += 1
+        return handler_id
+
+    def _handler_event(self, kind: str, handler) -> None:
+        depth = next(i for i, h in enumerate(runtime.PYRO_STACK) if h is handler)
+        self.emit(kind, handler_id=self.handler_id(handler), handler=type(handler).__name__,
+                  label=handler.label(), depth=depth)
+
+    def handler_enter(self, handler) -> None:
+        self._handler_event("handler_enter", handler)
+
+    def handler_exit(self, handler) -> None:
+        self._handler_event("handler_exit", handler)
+
+    # Messages ----------------------------------------------------------------
+    def apply_stack(self, msg):
+        msg_id = self._next_msg_id
+        self._next_msg_id += 1
+        self._msg_ids.append(msg_id)
+        try:
+            self.emit("msg_start", msg_id=msg_id, type=msg["type"], name=msg["name"],
+                      stack=[self.handler_id(h) for h in reversed(runtime.PYRO_STACK)],
+                      fields=self._fields(msg), source=user_source())
+            if self.steps:
+                runtime.observed_apply_stack(msg, self)
+            else:
+                runtime.unobserved_apply_stack(msg)
+            self.emit("msg_end", msg_id=msg_id, type=msg["type"], name=msg["name"],
+                      value=summarize(msg["value"]), log_prob=self._log_prob(msg))
+            return msg
+        except Exception as error:
+            if not getattr(error, "_minipyro_reported", False):
+                error._minipyro_reported = True
+                self.error(error, msg_id=msg_id, outer_frame=sys._getframe(1))
+            raise
+        finally:
+            self._msg_ids.pop()
+
+    def _fields(self, msg) -> dict:
+        return {key: summarize(msg.get(key), with_params=self.steps) for key in MESSAGE_FIELDS}
+
+    @staticmethod
+    def _log_prob(msg):
+        if msg["type"] != "sample":
+            return None
+        shape = log_prob_shape(msg)
+        return None if shape is None else {"shape": shape}
+
+    def snapshot(self, msg):
+        infer = msg.get("infer")
+        return dict(msg), (dict(infer) if isinstance(infer, dict) else None)
+
+    def _changes(self, msg, before) -> dict:
+        fields, infer = before
+        changes = {}
+        for key, value in msg.items():
+            if key == "infer" and infer is not None and value is fields.get("infer"):
+                for infer_key in set(value) | set(infer):
+                    if not _same(infer.get(infer_key), value.get(infer_key)):
+                        changes[f"infer.{infer_key}"] = [summarize(infer.get(infer_key)),
+                                                         summarize(value.get(infer_key))]
+            elif key not in fields or not _same(fields[key], value):
+                changes[key] = [summarize(fields.get(key)), summarize(value)]
+        return changes
+
+    def processed(self, msg, handler, position: int, before) -> None:
+        self.emit("process", msg_id=self._msg_ids[-1], handler_id=self.handler_id(handler),
+                  position=position, changes=self._changes(msg, before))
+
+    def stopped(self, msg, handler) -> None:
+        self.emit("stop", msg_id=self._msg_ids[-1], handler_id=self.handler_id(handler))
+
+    def defaulted(self, msg, before) -> None:
+        fields, _ = before
+        if fields["done"] or fields["value"] is not None:
+            action = "observed" if fields["is_observed"] else "kept"
+        else:
+            action = "sampled" if msg["type"] == "sample" else "computed"
+        self.emit("default", msg_id=self._msg_ids[-1], value=summarize(msg["value"]), action=action)
+
+    def postprocessed(self, msg, handler, position: int, before) -> None:
+        self.emit("postprocess", msg_id=self._msg_ids[-1], handler_id=self.handler_id(handler),
+                  position=position, changes=self._changes(msg, before))
+
+    # Inference and runs ------------------------------------------------------
+    def svi_step(self, step: int, loss: float, params: dict, grad_norms: dict) -> None:
+        self.emit("svi_step", step=step, loss=summarize(float(loss)),
+                  params={name: summarize(value) for name, value in params.items()},
+                  grad_norms={name: summarize(float(norm)) for name, norm in grad_norms.items()})
+
+    def error(self, error: BaseException, msg_id: Optional[int] = None, outer_frame=None) -> None:
+        fields = {"type": type(error).__name__, "message": str(error),
+                  "frames": error_frames(error, outer_frame)}
+        if msg_id is not None:
+            fields["msg_id"] = msg_id
+        self.emit("error", **fields)
+
+
+class Recording:
+    """The events of one recording: in memory, or streamed to a file."""
+
+    def __init__(self, detail: str, events: Optional[list] = None, header: Optional[dict] = None,
+                 truncated: bool = False):
+        self.detail = detail
+        self.events: list[Event] = [] if events is None else events
+        self.header = header or {}
+        self.truncated = truncated  # the file's last line was cut off (a crash, or still being written)
+        self._recorder: Optional[Recorder] = None
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.events)
+
+    def __getitem__(self, index):
+        return self.events[index]
+
+    def emit(self, kind: str, **fields) -> Event:
+        """Add an event of your own (a run's start or end, the program's output) while recording."""
+        if self._recorder is None:
+            raise RuntimeError("this recording is not active: emit() works inside `with record(...)`")
+        return self._recorder.emit(kind, **fields)
+
+    def save(self, path) -> None:
+        """Write the events as a recording file, atomically (temporary file, then rename)."""
+        from .recording import save_events
+
+        save_events(path, self.events, self.detail)
+
+
+class record:
+    """Record every step of the code run inside it.
+
+    >>> import minipyro
+    >>> from pyro.distributions import Normal
+    >>> with minipyro.record(detail="sites") as rec:
+    ...     with minipyro.trace():
+    ...         _ = minipyro.sample("x", Normal(0.0, 1.0))
+    >>> [event.kind for event in rec]
+    ['handler_enter', 'msg_start', 'msg_end', 'handler_exit']
+
+    With ``path`` the events are streamed to that file (JSON Lines) instead of
+    kept in memory, so another process can follow a long run.
+    """
+
+    def __init__(self, path=None, detail: str = "steps"):
+        if detail not in DETAILS:
+            raise ValueError(f"detail must be one of {DETAILS}, got {detail!r}")
+        self.path = path
+        self.detail = detail
+
+    def __enter__(self) -> Recording:
+        if self.path is None:
+            self._writer = None
+            recording = Recording(self.detail)
+            sink = recording.events.append
+        else:
+            from .recording import RecordingWriter
+
+            self._writer = RecordingWriter(self.path, self.detail)
+            recording = Recording(self.detail)
+            sink = self._writer.write
+        recording._recorder = Recorder(self.detail, sink)
+        self.recording = recording
+        self._previous = runtime.set_observer(recording._recorder)
+        return recording
+
+    def __exit__(self, *exc_info):
+        runtime.set_observer(self._previous)
+        self.recording._recorder = None
+        if self._writer is not None:
+            self._writer.close()
+        return None

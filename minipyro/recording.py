@@ -1,0 +1,221 @@
+"""Recording files (``.mpr.jsonl``): JSON Lines, a header line, then one event per line.
+
+Reading never executes anything: lines are parsed as JSON and checked
+against the event schema; anything else is refused with the line number. A
+cut-off last line (a run still being written, or killed) is tolerated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .events import KINDS, Event, Recording
+
+FORMAT = "minipyro-recording"
+VERSION = 1
+SUFFIX = ".mpr.jsonl"
+MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 32
+FLUSH_SECONDS = 0.5  # no event waits in a buffer longer than this (DESIGN: at most a second)
+
+
+class RecordingError(ValueError):
+    """A recording file that cannot be read; the message names the file and line."""
+
+
+def header(detail: str) -> dict:
+    return {"format": FORMAT, "version": VERSION, "detail": detail,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+
+def _line(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+
+
+class RecordingWriter:
+    """Streams events to a file; a background timer flushes so that a quiet run is on disk within a second."""
+
+    def __init__(self, path, detail: str):
+        self.path = Path(path)
+        self._file = open(self.path, "w", encoding="utf-8")
+        self._file.write(_line(header(detail)))
+        self._file.flush()
+        self._lock = threading.Lock()
+        self._dirty = False
+        self._closed = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_periodically, name="recording-flush", daemon=True)
+        self._flusher.start()
+
+    def write(self, event: Event) -> None:
+        text = _line(event.to_dict())
+        with self._lock:
+            self._file.write(text)
+            self._dirty = True
+
+    def _flush_periodically(self) -> None:
+        while not self._closed.wait(FLUSH_SECONDS):
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._dirty and not self._file.closed:
+                self._file.flush()
+                self._dirty = False
+
+    def close(self) -> None:
+        self._closed.set()
+        self._flusher.join()
+        with self._lock:
+            self._file.close()
+
+
+def save_events(path, events, detail: str) -> None:
+    """Write a whole recording atomically: a temporary file beside ``path``, then a rename."""
+    path = Path(path)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(_line(header(detail)))
+            for event in events:
+                f.write(_line(event.to_dict()))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not allowed")
+
+
+def _depth(value) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH:
+            return depth
+        level = [child for item in level if isinstance(item, (dict, list))
+                 for child in (item.values() if isinstance(item, dict) else item)]
+    return depth
+
+
+class RecordingReader:
+    """Reads a recording file incrementally: :meth:`read_new` returns the events
+    appended since the last call (so the app can follow a file being written)."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.header: dict | None = None
+        self.detail = "steps"
+        self._offset = 0
+        self._line_number = 0
+        self._next_seq = 0
+        self.pending = b""  # a last line without its newline yet
+
+    def _fail(self, line_number: int, reason: str):
+        raise RecordingError(f"{self.path}: line {line_number}: {reason}")
+
+    def read_new(self) -> list[Event]:
+        with open(self.path, "rb") as f:
+            f.seek(self._offset)
+            chunk = f.read()
+        data = self.pending + chunk
+        self._offset += len(chunk)
+        lines = data.split(b"\n")
+        self.pending = lines.pop()  # b"" when the data ends with a newline
+        if len(self.pending) > MAX_LINE_BYTES:
+            self._fail(self._line_number + len(lines) + 1, f"line longer than {MAX_LINE_BYTES} bytes")
+        events = []
+        for raw in lines:
+            self._line_number += 1
+            event = self._parse(raw, self._line_number)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def finish(self) -> tuple[list[Event], bool]:
+        """At the end of a file: parse a last line with no newline if it is whole; say if one was cut."""
+        if not self.pending:
+            return [], False
+        raw, self.pending = self.pending, b""
+        try:
+            event = self._parse(raw, self._line_number + 1)
+        except RecordingError:
+            if self.header is None:
+                raise  # a file that is not a recording at all, not one cut short
+            return [], True  # cut off mid-line: tolerated
+        self._line_number += 1
+        return ([] if event is None else [event]), False
+
+    def _parse(self, raw: bytes, line_number: int):
+        if len(raw) > MAX_LINE_BYTES:
+            self._fail(line_number, f"line longer than {MAX_LINE_BYTES} bytes")
+        try:
+            text = raw.decode("utf-8")
+            data = json.loads(text, parse_constant=_reject_constant)
+        except RecursionError:
+            self._fail(line_number, f"nested deeper than {MAX_DEPTH} levels")
+        except (UnicodeDecodeError, ValueError) as error:
+            self._fail(line_number, f"not a JSON line ({error})")
+        if _depth(data) > MAX_DEPTH:
+            self._fail(line_number, f"nested deeper than {MAX_DEPTH} levels")
+        if self.header is None:
+            self._check_header(data, line_number)
+            return None
+        return self._event(data, line_number)
+
+    def _check_header(self, data, line_number: int) -> None:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            self._fail(line_number, f"not a MiniPyro recording (the first line must be a '{FORMAT}' header)")
+        version = data.get("version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            self._fail(line_number, "the header has no integer version")
+        if version > VERSION:
+            self._fail(line_number, f"recording format version {version} is newer than this "
+                                    f"MiniPyro Studio reads ({VERSION}); please upgrade")
+        if version < 1:
+            self._fail(line_number, f"unknown recording format version {version}")
+        self.header = data
+        self.detail = data.get("detail") if data.get("detail") in ("sites", "steps") else "steps"
+
+    def _event(self, data, line_number: int) -> Event:
+        if not isinstance(data, dict):
+            self._fail(line_number, "an event must be a JSON object")
+        seq, kind, t = data.get("seq"), data.get("kind"), data.get("t")
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            self._fail(line_number, "an event needs an integer 'seq'")
+        if kind not in KINDS:
+            self._fail(line_number, f"unknown event kind {kind!r}")
+        if not isinstance(t, (int, float)) or isinstance(t, bool):
+            self._fail(line_number, "an event needs a number 't'")
+        if seq != self._next_seq:
+            self._fail(line_number, f"events are missing: expected seq {self._next_seq}, found {seq}")
+        missing = [name for name in KINDS[kind] if name not in data]
+        if missing and kind not in ("run_start", "run_end", "error"):
+            self._fail(line_number, f"a {kind} event lacks {', '.join(missing)}")
+        self._next_seq += 1
+        return Event.from_dict(data)
+
+
+def load_recording(path) -> Recording:
+    """Read a whole recording file. Raises :class:`RecordingError` (a ValueError) naming the line."""
+    reader = RecordingReader(path)
+    try:
+        events = reader.read_new()
+    except FileNotFoundError:
+        raise
+    last, truncated = reader.finish()
+    events.extend(last)
+    if reader.header is None:
+        raise RecordingError(f"{path}: empty file: not a MiniPyro recording")
+    return Recording(reader.detail, events, header=reader.header, truncated=truncated)

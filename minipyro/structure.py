@@ -1,0 +1,173 @@
+"""A model's structure: which sites depend on which, and the plates around them.
+
+As in numpyro's ``infer/inspect.py`` the work goes in steps, each a function:
+trace with provenance tracking → relations (Pyro's ``get_model_relations``
+schema) → a graph (a ``networkx.DiGraph``) that a renderer can draw.
+"""
+
+from __future__ import annotations
+
+import torch
+from pyro.distributions import ExpandedDistribution, Independent, MaskedDistribution, validation_enabled
+from pyro.ops.provenance import ProvenanceTensor, detach_provenance, get_provenance
+
+from .handlers import trace
+from .primitives import is_subsample_site
+from .runtime import Messenger
+
+
+def _is_deterministic(site) -> bool:
+    return site["type"] == "sample" and site["infer"].get("_deterministic", False)
+
+
+def _base_dist(fn):
+    while hasattr(fn, "base_dist"):
+        fn = fn.base_dist
+    return fn
+
+
+def _dist_name(fn) -> str:
+    # Pyro's rule: see through the wrappers that only reshape or mask a distribution.
+    while isinstance(fn, (Independent, ExpandedDistribution, MaskedDistribution)):
+        fn = fn.base_dist
+    return type(fn).__name__
+
+
+def _is_random_variable(msg, include_deterministic: bool) -> bool:
+    if msg["type"] != "sample" or is_subsample_site(msg):
+        return False
+    if not include_deterministic:
+        if msg["is_observed"] and msg["mask"] is False:
+            return False
+        if type(_base_dist(msg["fn"])).__name__ == "Delta":
+            return False
+    return True
+
+
+class _TrackProvenance(Messenger):
+    """Tags each site's value with its own name, so that what is computed from
+    it carries the name along (``pyro.ops.provenance``): direct dependencies only."""
+
+    def __init__(self, include_deterministic: bool):
+        super().__init__()
+        self.include_deterministic = include_deterministic
+
+    def postprocess_message(self, msg):
+        if msg["type"] == "param" or _is_random_variable(msg, self.include_deterministic) \
+                or (self.include_deterministic and _is_deterministic(msg)):
+            msg["value"] = ProvenanceTensor(detach_provenance(msg["value"]), frozenset({msg["name"]}))
+
+
+def provenance_trace(model, args=(), kwargs=None, include_deterministic: bool = False):
+    """Run the model once (RNG state untouched, no gradients) with provenance tracking."""
+    with torch.random.fork_rng(), torch.no_grad(), validation_enabled(False):
+        with _TrackProvenance(include_deterministic):
+            return trace(model).get_trace(*args, **(kwargs or {}))
+
+
+def _resolve_overlapping_plates(plate_sample: dict) -> dict:
+    """Pyro's rule for plates that overlap without nesting: split one into a ``__CLONE``."""
+    for p, p_sites in plate_sample.items():
+        for q, q_sites in plate_sample.items():
+            p_set, q_set = set(p_sites), set(q_sites)
+            if p_set & q_set and p_set - q_set and q_set - p_set:
+                resolved = dict(plate_sample)
+                resolved[q] = p_set & q_set
+                resolved[q + "__CLONE"] = q_set - p_set
+                return _resolve_overlapping_plates(resolved)
+    return plate_sample
+
+
+def relations_of_trace(tr) -> dict:
+    """The relations dict of Pyro's ``get_model_relations`` for a provenance trace."""
+    sample_sample, sample_param, sample_dist, param_constraint = {}, {}, {}, {}
+    plate_sample: dict = {}
+    observed = []
+    for name, site in tr.items():
+        if site["type"] == "param":
+            param_constraint[name] = str(site["kwargs"]["constraint"])
+        if site["type"] != "sample" or is_subsample_site(site):
+            continue
+        fn = site["fn"].base_dist if _is_deterministic(site) else site["fn"]
+        upstream = get_provenance(fn.log_prob(site["value"]))
+        sample_sample[name] = [u for u in upstream if u != name and tr[u]["type"] == "sample"]
+        sample_param[name] = [u for u in upstream if u != name and tr[u]["type"] == "param"]
+        sample_dist[name] = "Deterministic" if _is_deterministic(site) else _dist_name(site["fn"])
+        for frame in site["cond_indep_stack"]:
+            plate_sample.setdefault(frame.name, []).append(name)
+        if site["is_observed"]:
+            observed.append(name)
+    plate_sample = _resolve_overlapping_plates(plate_sample)
+
+    def in_trace_order(names):
+        return [name for name in tr if name in names]
+
+    return {
+        "sample_sample": {k: in_trace_order(v) for k, v in sample_sample.items()},
+        "sample_param": {k: in_trace_order(v) for k, v in sample_param.items()},
+        "sample_dist": sample_dist,
+        "param_constraint": param_constraint,
+        "plate_sample": {k: in_trace_order(v) for k, v in plate_sample.items()},
+        "observed": in_trace_order(observed),
+    }
+
+
+def plate_sizes(tr) -> dict:
+    """Each plate's full size, by name, as the sites in the trace saw it."""
+    sizes = {}
+    for site in tr.values():
+        for frame in site.get("cond_indep_stack", ()):
+            sizes[frame.name] = frame.full_size if frame.full_size is not None else frame.size
+    return sizes
+
+
+def model_relations(model, *args, **kwargs) -> dict:
+    """What ``pyro.infer.inspect.get_model_relations(model, args, kwargs)`` returns, for this core.
+
+    >>> import minipyro
+    >>> from pyro.distributions import Normal
+    >>> def model():
+    ...     m = minipyro.sample("m", Normal(0.0, 1.0))
+    ...     with minipyro.plate("N", 3):
+    ...         minipyro.sample("obs", Normal(m, 1.0), obs=torch.zeros(3))
+    >>> minipyro.model_relations(model)["sample_sample"]
+    {'m': [], 'obs': ['m']}
+    """
+    return relations_of_trace(provenance_trace(model, args, kwargs))
+
+
+def graph_from_relations(relations: dict, plates: dict):
+    """A ``networkx.DiGraph``: a node per sample site and param, an edge per dependency.
+
+    Node attributes: ``type`` ("sample", "deterministic" or "param"),
+    ``observed``, ``dist`` (or the param's ``constraint``) and ``plates`` (the
+    names of the plates around the site). ``graph.graph["plates"]`` maps each
+    plate to its size.
+    """
+    import networkx as nx
+
+    graph = nx.DiGraph(plates=dict(plates))
+    plates_of: dict = {}
+    for plate, sites in relations["plate_sample"].items():
+        for site in sites:
+            plates_of.setdefault(site, []).append(plate)
+    for name, dist in relations["sample_dist"].items():
+        graph.add_node(name, type="deterministic" if dist == "Deterministic" else "sample",
+                       observed=name in relations["observed"], dist=dist, plates=plates_of.get(name, []))
+    for name, constraint in relations["param_constraint"].items():
+        graph.add_node(name, type="param", observed=False, dist=None, constraint=constraint, plates=[])
+    for target, sources in relations["sample_sample"].items():
+        graph.add_edges_from((source, target) for source in sources)
+    for target, sources in relations["sample_param"].items():
+        graph.add_edges_from((source, target) for source in sources)
+    return graph
+
+
+def model_graph(model, *args, **kwargs):
+    """The model's dependency graph (see :func:`graph_from_relations`).
+
+    Unlike Pyro's ``render_model``, an edge that passes through a
+    ``deterministic`` site is kept: ``a → d → c`` rather than ``a → c``.
+    """
+    tr = provenance_trace(model, args, kwargs, include_deterministic=True)
+    return graph_from_relations(relations_of_trace(tr), plate_sizes(tr))

@@ -1,0 +1,110 @@
+"""Small, plain-data summaries of the values inside messages.
+
+Events must be plain data (str, int, float, bool, None, list, dict) so that
+they can cross a process boundary, be saved and be replayed. A summary keeps
+what a person looks at (shape, dtype, a preview, min/mean/max) and is cheap
+enough to take at every step.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .runtime import CondIndepStackFrame
+
+PREVIEW_LENGTH = 8
+REPR_LENGTH = 200
+
+
+def plain_float(x: float):
+    """A float JSON can carry: non-finite values become the strings 'nan', 'inf', '-inf'."""
+    return x if math.isfinite(x) else str(x)
+
+
+def summarize_tensor(tensor: torch.Tensor) -> dict:
+    t = tensor.detach()
+    summary = {
+        "shape": list(t.shape),
+        "dtype": str(t.dtype).replace("torch.", ""),
+        "requires_grad": tensor.requires_grad,
+    }
+    n = t.numel()
+    if n == 0:
+        summary["preview"] = []
+        return summary
+    if t.dtype == torch.bool:
+        t = t.to(torch.uint8)
+    if n <= PREVIEW_LENGTH:
+        values = t.reshape(-1).tolist()
+        summary["preview"] = _plain(values[0]) if t.dim() == 0 else [_plain(v) for v in values]
+        low, high, mean = min(values), max(values), sum(values) / n
+    else:
+        summary["preview"] = [_plain(v) for v in t.reshape(-1)[:PREVIEW_LENGTH].tolist()]
+        if not t.is_floating_point():
+            t = t.double()
+        low, high = (v.item() for v in torch.aminmax(t))
+        mean = t.mean().item()
+    summary["min"], summary["mean"], summary["max"] = plain_float(float(low)), plain_float(float(mean)), \
+        plain_float(float(high))
+    return summary
+
+
+def _plain(x):
+    return plain_float(x) if isinstance(x, float) else x
+
+
+def summarize_distribution(fn, with_params: bool = True) -> dict:
+    summary = {
+        "dist": type(fn).__name__,
+        "batch_shape": list(fn.batch_shape),
+        "event_shape": list(fn.event_shape),
+    }
+    base = getattr(fn, "base_dist", None)
+    if base is not None:
+        summary["base"] = summarize_distribution(base, with_params)
+    elif with_params:
+        summary["params"] = {
+            name: summarize(getattr(fn, name))
+            for name in getattr(fn, "arg_constraints", {})
+            if name in fn.__dict__  # set by the constructor, not a lazy property
+        }
+    return summary
+
+
+def summarize(value, with_params: bool = True):
+    """A plain-data summary of any value found in a message."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return plain_float(value)
+    if isinstance(value, torch.Tensor):
+        return summarize_tensor(value)
+    if isinstance(value, torch.distributions.Distribution):
+        return summarize_distribution(value, with_params)
+    if isinstance(value, CondIndepStackFrame):
+        return {"plate": value.name, "dim": value.dim, "size": value.size}
+    if isinstance(value, (tuple, list)):
+        return [summarize(v, with_params) for v in value[:PREVIEW_LENGTH]]
+    if isinstance(value, dict):
+        return {str(k): summarize(v, with_params) for k, v in list(value.items())[:PREVIEW_LENGTH]}
+    if isinstance(value, torch.distributions.constraints.Constraint):
+        return str(value)
+    if callable(value) and hasattr(value, "__qualname__"):
+        return value.__qualname__  # e.g. the param store's get_param, not its repr with an address
+    text = repr(value)
+    return text if len(text) <= REPR_LENGTH else text[: REPR_LENGTH - 1] + "…"
+
+
+def log_prob_shape(msg) -> list | None:
+    """The shape ``fn.log_prob(value)`` would have, without computing it."""
+    fn, value = msg["fn"], msg["value"]
+    if not isinstance(fn, torch.distributions.Distribution) or not isinstance(value, torch.Tensor):
+        return None
+    event_dim = len(fn.event_shape)
+    batch = value.shape[: value.dim() - event_dim]
+    try:
+        return list(torch.broadcast_shapes(batch, fn.batch_shape))
+    except RuntimeError:
+        return None
