@@ -320,6 +320,12 @@ class JitTrace_ELBO(Trace_ELBO):
         return loss + (surrogate - surrogate.detach())
 
 
+def _norm(grad) -> float:
+    if grad is None:
+        return 0.0
+    return abs(grad.item()) if grad.numel() == 1 else grad.norm().item()
+
+
 def _warn_if_nan(loss: float) -> float:
     if math.isnan(loss):
         warnings.warn("Encountered NaN: loss", RuntimeWarning, stacklevel=3)
@@ -358,8 +364,7 @@ class SVI:
         params = list(dict.fromkeys(p for p in params if p is not None))
         observer = runtime.get_observer()
         if observer is not None:
-            grad_norms = {PARAM_STORE.param_name(p): 0.0 if p.grad is None else p.grad.norm().item()
-                          for p in params}
+            grad_norms = {PARAM_STORE.param_name(p): _norm(p.grad) for p in params}
         self.optim(params)
         # Zero the gradients so that they do not accumulate across steps.
         for p in params:

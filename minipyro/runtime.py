@@ -179,6 +179,7 @@ class Messenger:
                 raise TypeError(f"{type(self).__name__}(...) has no function to run; "
                                 "pass one first: handler(fn, ...)")
             bound = copy.copy(self)
+            bound.__dict__.pop("_recorder_id", None)  # a new handler, a new identity in recordings
             bound.fn = args[0]
             return bound
         with self:

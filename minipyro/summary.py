@@ -15,6 +15,7 @@ import torch
 from .runtime import CondIndepStackFrame
 
 PREVIEW_LENGTH = 8
+PYTHON_STATS_UP_TO = 256  # below this many elements, tolist() and Python's min/max beat torch's ops
 REPR_LENGTH = 200
 
 
@@ -27,25 +28,32 @@ def summarize_tensor(tensor: torch.Tensor) -> dict:
     t = tensor.detach()
     summary = {
         "shape": list(t.shape),
-        "dtype": str(t.dtype).replace("torch.", ""),
+        "dtype": str(t.dtype)[6:],  # "torch.float32" -> "float32"
         "requires_grad": tensor.requires_grad,
     }
     n = t.numel()
     if n == 0:
         summary["preview"] = []
         return summary
+    if n == 1:
+        x = _plain(t.item())
+        summary["preview"] = x if t.dim() == 0 else [x]
+        summary["min"] = summary["mean"] = summary["max"] = x if not isinstance(x, bool) else int(x)
+        return summary
     if t.dtype == torch.bool:
         t = t.to(torch.uint8)
-    if n <= PREVIEW_LENGTH:
+    if n <= PYTHON_STATS_UP_TO:
         values = t.reshape(-1).tolist()
-        summary["preview"] = _plain(values[0]) if t.dim() == 0 else [_plain(v) for v in values]
+        summary["preview"] = [_plain(v) for v in values[:PREVIEW_LENGTH]]
         low, high, mean = min(values), max(values), sum(values) / n
+        if mean != mean:  # a NaN makes min and max meaningless
+            low = high = mean
     else:
         summary["preview"] = [_plain(v) for v in t.reshape(-1)[:PREVIEW_LENGTH].tolist()]
         if not t.is_floating_point():
             t = t.double()
-        low, high = (v.item() for v in torch.aminmax(t))
-        mean = t.mean().item()
+        low, high = torch.aminmax(t)
+        low, high, mean = low.item(), high.item(), t.mean().item()
     summary["min"], summary["mean"], summary["max"] = plain_float(float(low)), plain_float(float(mean)), \
         plain_float(float(high))
     return summary
@@ -75,12 +83,12 @@ def summarize_distribution(fn, with_params: bool = True) -> dict:
 
 def summarize(value, with_params: bool = True):
     """A plain-data summary of any value found in a message."""
+    if isinstance(value, torch.Tensor):
+        return summarize_tensor(value)
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         return plain_float(value)
-    if isinstance(value, torch.Tensor):
-        return summarize_tensor(value)
     if isinstance(value, torch.distributions.Distribution):
         return summarize_distribution(value, with_params)
     if isinstance(value, CondIndepStackFrame):
@@ -102,9 +110,14 @@ def log_prob_shape(msg) -> list | None:
     fn, value = msg["fn"], msg["value"]
     if not isinstance(fn, torch.distributions.Distribution) or not isinstance(value, torch.Tensor):
         return None
-    event_dim = len(fn.event_shape)
-    batch = value.shape[: value.dim() - event_dim]
-    try:
-        return list(torch.broadcast_shapes(batch, fn.batch_shape))
-    except RuntimeError:
-        return None
+    batch = list(value.shape[: value.dim() - len(fn.event_shape)])
+    other = list(fn.batch_shape)
+    if len(batch) < len(other):
+        batch, other = other, batch
+    other = [1] * (len(batch) - len(other)) + other
+    shape = []
+    for a, b in zip(batch, other):
+        if a != b and 1 not in (a, b):
+            return None  # does not broadcast: log_prob would fail
+        shape.append(max(a, b) if 0 not in (a, b) else 0)
+    return shape
