@@ -246,6 +246,19 @@ class Recorder:
                   params={name: summarize(value) for name, value in params.items()},
                   grad_norms={name: summarize(float(norm)) for name, norm in grad_norms.items()})
 
+    def structure(self, which: str, fn, args: tuple = (), kwargs: Optional[dict] = None) -> Optional[Event]:
+        """Trace ``fn`` once more (unobserved) and emit its relations and plate sizes."""
+        from .structure import plate_sizes, provenance_trace, relations_of_trace
+
+        previous = runtime.set_observer(None)
+        try:
+            tr = provenance_trace(fn, args, kwargs)
+        except Exception:  # the structure is a view; a model that fails here fails visibly elsewhere
+            return None
+        finally:
+            runtime.set_observer(previous)
+        return self.emit("structure", which=which, relations=relations_of_trace(tr), plates=plate_sizes(tr))
+
     def error(self, error: BaseException, msg_id: Optional[int] = None, outer_frame=None) -> None:
         fields = {"type": type(error).__name__, "message": str(error),
                   "frames": error_frames(error, outer_frame)}

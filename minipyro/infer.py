@@ -372,6 +372,9 @@ class SVI:
                 p.grad.zero_()
         self.num_steps += 1
         if observer is not None:
+            if self.num_steps == 1:
+                observer.structure("model", self.model, args, kwargs)
+                observer.structure("guide", self.guide, args, kwargs)
             with torch.no_grad():
                 values = {name: PARAM_STORE[name] for name in grad_norms if name is not None}
             observer.svi_step(self.num_steps, float(loss), values, grad_norms)

@@ -125,6 +125,9 @@ def test_svi_step_event_reports_loss_params_and_gradient_norms():
         losses = [svi.step() for _ in range(3)]
     steps = [e for e in rec if e.kind == "svi_step"]
     assert [e["step"] for e in steps] == [1, 2, 3]
+    structure = [e for e in rec if e.kind == "structure"]
+    assert [e["which"] for e in structure] == ["model", "guide"]
+    assert structure[1]["relations"]["sample_param"] == {"z": ["q"]}
     assert [e["loss"] for e in steps] == pytest.approx(losses)
     assert steps[-1]["params"]["q"]["preview"] == pytest.approx(minipyro.param("q").item())
     assert steps[0]["grad_norms"]["q"] > 0
