@@ -1,28 +1,26 @@
 """MiniPyro Studio's entry point: ``python main.py`` (or the ``minipyro-studio`` command).
 
-Until the app lands, running it without arguments is a headless demo: SVI on
-the seed model, printed as it learns.
+- ``python main.py run FILE.py [--svi-steps N] [--seed S] [--detail sites|steps] [--record OUT]``
+  runs a model file without a window.
+- ``python main.py demo`` runs SVI on the seed model in this process and prints it learning.
 """
 
 import argparse
-import importlib.util
 import sys
-from pathlib import Path
 
-EXAMPLES = Path(__file__).resolve().parent / "resources" / "examples"
-
-
-def _load_example(name: str):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from minipyro import cli
 
 
 def demo(steps: int) -> int:
+    import importlib.util
+    from pathlib import Path
+
     import minipyro
 
-    example = _load_example("normal_normal")
+    path = Path(__file__).resolve().parent / "resources" / "examples" / "normal_normal.py"
+    spec = importlib.util.spec_from_file_location("normal_normal", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
     minipyro.get_param_store().clear()
     minipyro.set_rng_seed(0)
     svi = minipyro.SVI(example.model, example.guide, minipyro.Adam({"lr": example.svi["lr"]}),
@@ -40,9 +38,14 @@ def demo(steps: int) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="minipyro-studio", description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1000, help="SVI steps of the demo (default 1000)")
+    commands = parser.add_subparsers(dest="command")
+    cli.add_arguments(commands.add_parser("run", help="run a model file without a window"))
+    demo_parser = commands.add_parser("demo", help="SVI on the seed model, printed as it learns")
+    demo_parser.add_argument("--steps", type=int, default=1000)
     options = parser.parse_args(argv)
-    return demo(options.steps)
+    if options.command == "run":
+        return cli.run(options)
+    return demo(getattr(options, "steps", 1000))
 
 
 if __name__ == "__main__":

@@ -11,45 +11,46 @@ Read the modules in this order, as one would read ``pyro.contrib.minipyro``:
 7. ``events``     the observer that turns each step into an Event; ``recording``, their files
 8. ``structure``  a model's relations and graph
 
+and, around the core, ``modelfile``, ``runner`` (the child process that runs
+model files) and ``controller`` (its other end, used by the app).
+
+Each public name below is imported from its module on first use, so that the
+app's process can import ``minipyro.controller`` without loading torch.
 Importing this package registers the pyroapi backend ``"minipyro_studio"``.
 """
 
+import importlib
+
 import pyroapi
 
-from .events import Event, Recording, record
-from .handlers import (
-    Trace,
-    block,
-    condition,
-    do,
-    mask,
-    replay,
-    scale,
-    seed,
-    set_rng_seed,
-    substitute,
-    trace,
-    uncondition,
-)
-from .infer import SVI, JitTrace_ELBO, Trace_ELBO, TraceMeanField_ELBO, elbo
-from .optim import SGD, Adam, ClippedAdam, PyroOptim
-from .params import ParamStore, get_param_store
-from .primitives import deterministic, factor, param, plate, sample
-from .recording import RecordingError, load_recording
-from .structure import graph_from_relations, model_graph, model_relations
-from .runtime import PYRO_STACK, CondIndepStackFrame, Message, Messenger, SiteError, apply_stack
+_PUBLIC = {
+    "runtime": ["PYRO_STACK", "Message", "Messenger", "CondIndepStackFrame", "SiteError", "apply_stack"],
+    "params": ["ParamStore", "get_param_store"],
+    "handlers": ["Trace", "trace", "replay", "block", "seed", "set_rng_seed", "condition", "substitute",
+                 "scale", "mask", "do", "uncondition"],
+    "primitives": ["sample", "param", "deterministic", "factor", "plate"],
+    "optim": ["PyroOptim", "Adam", "ClippedAdam", "SGD"],
+    "infer": ["elbo", "Trace_ELBO", "TraceMeanField_ELBO", "JitTrace_ELBO", "SVI"],
+    "events": ["Event", "Recording", "record"],
+    "recording": ["RecordingError", "load_recording"],
+    "structure": ["model_relations", "model_graph", "graph_from_relations"],
+}
+_MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
+__all__ = list(_MODULE_OF)
 
-__all__ = [
-    "PYRO_STACK", "Message", "Messenger", "CondIndepStackFrame", "SiteError", "apply_stack",
-    "ParamStore", "get_param_store", "set_rng_seed",
-    "Trace", "trace", "replay", "block", "seed", "condition", "substitute", "scale", "mask", "do",
-    "uncondition",
-    "sample", "param", "deterministic", "factor", "plate",
-    "PyroOptim", "Adam", "ClippedAdam", "SGD",
-    "elbo", "Trace_ELBO", "TraceMeanField_ELBO", "JitTrace_ELBO", "SVI",
-    "Event", "Recording", "record", "RecordingError", "load_recording",
-    "model_relations", "model_graph", "graph_from_relations",
-]
+
+def __getattr__(name):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'minipyro' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
 
 # Backend-generic models (written against pyroapi) run on this core inside
 # ``with pyroapi.pyro_backend("minipyro_studio"):``.

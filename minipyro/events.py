@@ -10,7 +10,9 @@ replayed. The kinds and their fields are DESIGN section 3.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import io
 import os
 import sys
 import time
@@ -168,7 +170,7 @@ class Recorder:
             else:
                 runtime.unobserved_apply_stack(msg)
             self.emit("msg_end", msg_id=msg_id, type=msg["type"], name=msg["name"],
-                      value=summarize(msg["value"]), log_prob=self._log_prob(msg))
+                      value=summarize(msg["value"]), log_prob=self._log_prob(msg), fn=self._final_fn(msg))
             return msg
         except Exception as error:
             if not getattr(error, "_minipyro_reported", False):
@@ -196,6 +198,14 @@ class Recorder:
             "done": msg["done"],
             "stop": msg["stop"],
         }
+
+    @staticmethod
+    def _final_fn(msg):
+        """The distribution as the handlers left it (a plate may have broadcast it)."""
+        fn = msg["fn"]
+        if not isinstance(fn, torch.distributions.Distribution):
+            return None
+        return {"dist": type(fn).__name__, "batch_shape": list(fn.batch_shape), "event_shape": list(fn.event_shape)}
 
     @staticmethod
     def _log_prob(msg):
@@ -252,7 +262,9 @@ class Recorder:
 
         previous = runtime.set_observer(None)
         try:
-            tr = provenance_trace(fn, args, kwargs)
+            # A run of the model the user did not ask for: its prints are not theirs to read.
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                tr = provenance_trace(fn, args, kwargs)
         except Exception:  # the structure is a view; a model that fails here fails visibly elsewhere
             return None
         finally:

@@ -52,7 +52,10 @@ class RecordingWriter:
         self._flusher.start()
 
     def write(self, event: Event) -> None:
-        text = _line(event.to_dict())
+        self.write_dict(event.to_dict())
+
+    def write_dict(self, event: dict) -> None:
+        text = _line(event)
         with self._lock:
             self._file.write(text)
             self._dirty = True

@@ -1,0 +1,163 @@
+"""``python main.py run FILE.py``: run a model file without a window (DESIGN section 7).
+
+The model runs in the runner's child process, as in the app; this process
+only reads events. It draws a progress bar on a terminal during SVI, prints
+the model's output as it arrives, and ends with a table of the sites.
+Exit status: 0 on success, 1 when the model failed, 130 when stopped by Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .controller import ControllerError, RunnerController
+
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="a model file (defines model, and guide for SVI)")
+    parser.add_argument("--svi-steps", type=int, metavar="N",
+                        help="run N steps of SVI (default: trace the model and guide once)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--detail", choices=("sites", "steps"), default="sites",
+                        help="how much of each message to record (default sites)")
+    parser.add_argument("--record", metavar="OUT", help="save the events as a recording (.mpr.jsonl)")
+
+
+def shape_text(shape) -> str:
+    return " ".join(str(size) for size in shape) if shape else ""
+
+
+def site_table(events: list[dict]) -> str:
+    """One row per site of the last trace of each program: like Pyro's Trace.format_shapes."""
+    starts = {e["msg_id"]: e for e in events if e["kind"] == "msg_start"}
+    rows, seen = [], set()
+    for end in (e for e in events if e["kind"] == "msg_end"):
+        start = starts.get(end["msg_id"], {})
+        key = (end["name"], end["type"])
+        if key in seen or end["type"] not in ("sample", "param"):
+            continue
+        seen.add(key)
+        fn = end.get("fn") or start.get("fields", {}).get("fn")
+        value = end.get("value")
+        value_shape = shape_text(value["shape"]) if isinstance(value, dict) and "shape" in value else ""
+        if end["type"] == "param" or not isinstance(fn, dict):
+            dist, shapes, log_prob = "", "", ""
+        else:
+            dist = fn.get("dist", "")
+            shapes = f"{shape_text(fn.get('batch_shape'))} | {shape_text(fn.get('event_shape'))}".strip()
+            log_prob = shape_text((end.get("log_prob") or {}).get("shape", []))
+        rows.append((end["name"], end["type"], dist, shapes, value_shape, log_prob))
+    header = ("site", "type", "distribution", "batch | event", "value", "log_prob")
+    widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
+             for row in [header] + rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def format_error(event: dict) -> str:
+    lines = []
+    frames = event.get("frames") or []
+    if frames:
+        lines.append("Traceback (your code; frames inside minipyro folded away):")
+        for frame in frames:
+            lines.append(f'  File "{frame["file"]}", line {frame["line"]}, in {frame["function"]}')
+    if event.get("folded"):
+        lines.append(f"  ({event['folded']} frames inside minipyro not shown)")
+    lines.append(f"{event['type']}: {event['message']}")
+    return "\n".join(lines)
+
+
+class Progress:
+    """A one-line progress bar, redrawn at most ten times a second, on a terminal only."""
+
+    def __init__(self, total: int, stream):
+        self.total, self.stream = total, stream
+        self.enabled = stream.isatty()
+        self.last_draw = 0.0
+        self.step, self.loss = 0, None
+
+    def update(self, step: int, loss) -> None:
+        self.step, self.loss = step, loss
+        now = time.monotonic()
+        if self.enabled and (now - self.last_draw > 0.1 or step == self.total):
+            self.last_draw = now
+            width = 30
+            filled = int(width * step / max(1, self.total))
+            loss_text = f"{loss:.4g}" if isinstance(loss, float) else str(loss)
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] step {step}/{self.total}  "
+                              f"loss {loss_text}   ")
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled and self.last_draw:
+            self.stream.write("\n")
+
+
+def run(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> int:
+    path = Path(options.file)
+    if not path.is_file():
+        stderr.write(f"minipyro-studio: {path}: no such file\n")
+        return EXIT_FAILED
+    writer = None
+    if options.record:
+        from .recording import RecordingWriter
+
+        writer = RecordingWriter(options.record, options.detail)
+    progress = Progress(options.svi_steps or 0, stdout)
+
+    def on_event(event: dict) -> None:
+        if writer is not None:
+            writer.write_dict(event)
+        kind = event["kind"]
+        if kind == "output" and event.get("stream") != "runner":
+            (stderr if event["stream"] == "stderr" else stdout).write(event["text"])
+        elif kind == "svi_step":
+            progress.update(event["step"], event["loss"])
+
+    controller = RunnerController(on_event=on_event)
+    entry = "svi" if options.svi_steps else "trace"
+    svi = {"steps": options.svi_steps} if options.svi_steps else None
+    interrupted = False
+    try:
+        controller.run(path, entry=entry, seed=options.seed, svi=svi, detail=options.detail)
+        while not controller.wait_until("finished", "dead", timeout=0.2):
+            pass
+    except KeyboardInterrupt:
+        interrupted = True
+        controller.stop()
+    except ControllerError as error:
+        stderr.write(f"minipyro-studio: {error}\n")
+        return EXIT_FAILED
+    finally:
+        controller.close()
+        progress.finish()
+        if writer is not None:
+            writer.close()
+
+    events = controller.events
+    errors = [e for e in events if e["kind"] == "error"]
+    if interrupted:
+        where = f" at SVI step {progress.step}" if progress.step else ""
+        stderr.write(f"\nStopped{where} (Ctrl+C).")
+        stderr.write(f" The events so far are in {options.record}.\n" if writer else "\n")
+        return EXIT_INTERRUPTED
+    for error in errors:
+        stderr.write(format_error(error) + "\n")
+    if controller.status != "ok":
+        stderr.write(f"minipyro-studio: {path}: the run ended with status '{controller.status}'\n")
+        return EXIT_FAILED
+    stdout.write("\n" + site_table(events) + "\n")
+    steps = [e for e in events if e["kind"] == "svi_step"]
+    if steps:
+        first, last = steps[0]["loss"], steps[-1]["loss"]
+        stdout.write(f"\nSVI: {len(steps)} steps, loss {first:.6g} -> {last:.6g}\n")
+    if writer is not None:
+        stdout.write(f"Recording saved to {os.fspath(options.record)}\n")
+    return EXIT_OK

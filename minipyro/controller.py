@@ -1,0 +1,277 @@
+"""The controller: starts ``python -m minipyro.runner``, sends it commands and hands its events on.
+
+Qt-free, so the command line and the tests use it as the app does (the app
+wraps it and moves the callbacks onto its own thread). Importing this module
+does not import torch: the app's process never needs it. For example::
+
+    controller = RunnerController(on_event=print)
+    controller.run("model.py", entry="trace", start_paused=True)
+    controller.wait_until("paused")
+    controller.step()
+    controller.stop()
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+CORE_DIR = str(Path(__file__).resolve().parent) + os.sep
+PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+STOP_TIMEOUT = 1.0  # seconds from stop to a dead child, whatever the model is doing
+_FAULT_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)')
+
+
+class ControllerError(RuntimeError):
+    """The child could not be started, or a command was refused."""
+
+
+class RunnerController:
+    """One child process running model files; states: ``idle`` (no run), ``running``,
+    ``paused``, ``finished`` (after a run), ``dead`` (no child)."""
+
+    def __init__(self, on_event: Optional[Callable[[dict], None]] = None,
+                 on_control: Optional[Callable[[dict], None]] = None, python: str = sys.executable):
+        self.on_event = on_event
+        self.on_control = on_control
+        self.python = python
+        self.process: Optional[subprocess.Popen] = None
+        self.state = "dead"
+        self.status: Optional[str] = None  # the last run's status: ok, error, stopped, crashed
+        self.events: list[dict] = []  # the current run's events
+        self.refusals: list[dict] = []
+        self.paused_seq: Optional[int] = None
+        self._changed = threading.Condition()
+        self._stderr: list[str] = []
+        self._write_lock = threading.Lock()
+
+    # The child -------------------------------------------------------------------
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the child and wait until it is ready (importing torch takes a moment)."""
+        if self.process is not None and self.process.poll() is None:
+            return
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_PARENT, env.get("PYTHONPATH")]))
+        env["PYTHONIOENCODING"] = "utf-8"
+        self._stderr = []
+        self.process = subprocess.Popen(
+            [self.python, "-u", "-m", "minipyro.runner"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=env, text=True, encoding="utf-8", errors="replace",
+            start_new_session=True,  # Ctrl+C in a terminal reaches us, not the child
+        )
+        self._set_state("starting")
+        process = self.process
+        threading.Thread(target=self._read_stdout, args=(process,), name="runner-stdout", daemon=True).start()
+        threading.Thread(target=self._read_stderr, args=(process,), name="runner-stderr", daemon=True).start()
+        if not self.wait_until("idle", "dead", timeout=timeout):
+            self.kill()
+            raise ControllerError(f"the runner did not start within {timeout} s")
+        if self.state == "dead":
+            raise ControllerError("the runner exited at start:\n" + "".join(self._stderr))
+
+    def _read_stdout(self, process) -> None:
+        for line in process.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue  # not ours: the protocol fd is private, so this does not happen
+            if "events" in message:
+                for event in message["events"]:
+                    self._event(event)
+            elif "control" in message:
+                self._control(message)
+        process.wait()
+        if process is self.process:
+            self._child_died(process)
+
+    def _read_stderr(self, process) -> None:
+        for line in process.stderr:
+            self._stderr.append(line)
+            del self._stderr[:-200]
+
+    def _event(self, event: dict) -> None:
+        with self._changed:
+            if event["kind"] == "run_start":
+                self.events = []
+            self.events.append(event)
+            self._changed.notify_all()
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def _control(self, message: dict) -> None:
+        name = message["control"]
+        with self._changed:
+            if name == "ready":
+                self.state = "idle"
+            elif name == "paused":
+                self.state, self.paused_seq = "paused", message.get("seq")
+            elif name == "finished":
+                self.state, self.status = "finished", message.get("status")
+            elif name == "refused":
+                self.refusals.append(message)
+            self._changed.notify_all()
+        if self.on_control is not None:
+            self.on_control(message)
+
+    def _child_died(self, process) -> None:
+        """The child exited: if a run was under way, report how it ended, as events."""
+        with self._changed:
+            was_running = self.state in ("running", "paused")
+        if was_running:
+            self._report_crash(process.returncode)
+        self._set_state("dead")
+
+    def _report_crash(self, returncode) -> None:
+        if returncode is not None and returncode < 0:
+            try:
+                how = f"was killed by {signal.Signals(-returncode).name}"
+            except ValueError:
+                how = f"was killed by signal {-returncode}"
+        else:
+            how = f"exited with status {returncode}"
+        last_words = "".join(self._stderr).strip()
+        # faulthandler prints every thread; the one that crashed is "Current thread".
+        headline = last_words.splitlines()[0] if last_words else ""
+        current = last_words.split("Current thread", 1)[1].split("\n\n", 1)[0] if "Current thread" in last_words else ""
+        frames = [{"file": m["file"], "line": int(m["line"]), "function": m["function"]}
+                  for m in _FAULT_FRAME.finditer(current)]
+        frames.reverse()  # faulthandler lists the innermost frame first
+        frames = [f for f in frames if not f["file"].startswith((CORE_DIR, "<frozen"))]
+        seq = self.events[-1]["seq"] + 1 if self.events else 0
+        t = self.events[-1]["t"] if self.events else 0.0
+        message = f"the model's process {how}" + (f" ({headline})" if headline else "")
+        run = next((e for e in self.events if e["kind"] == "run_start"), {})
+        self._event({"seq": seq, "kind": "error", "t": t, "type": "ProcessDied", "message": message,
+                     "frames": frames})
+        self._event({"seq": seq + 1, "kind": "run_end", "t": t, "file": run.get("file"),
+                     "entry": run.get("entry"), "seed": run.get("seed"), "status": "crashed"})
+        with self._changed:
+            self.status = "crashed"
+        self._control({"control": "finished", "status": "crashed"})
+
+    def _set_state(self, state: str) -> None:
+        with self._changed:
+            self.state = state
+            self._changed.notify_all()
+
+    def wait_until(self, *states: str, timeout: float = 30.0) -> bool:
+        """Block until the state is one of ``states``; False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.state in states, timeout)
+
+    def wait_for_event(self, predicate: Callable[[dict], bool], timeout: float = 30.0) -> Optional[dict]:
+        """Block until an event of the current run satisfies ``predicate``; return it."""
+        with self._changed:
+            found = []
+
+            def check():
+                found[:] = [e for e in self.events if predicate(e)][:1]
+                return bool(found)
+
+            self._changed.wait_for(check, timeout)
+            return found[0] if found else None
+
+    # Commands --------------------------------------------------------------------
+    def _send(self, command: dict) -> None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            raise ControllerError("the runner is not running")
+        with self._write_lock:
+            try:
+                process.stdin.write(json.dumps(command) + "\n")
+                process.stdin.flush()
+            except (BrokenPipeError, OSError) as error:
+                raise ControllerError("the runner is gone") from error
+
+    def run(self, file, entry: str = "trace", seed: int = 0, svi: Optional[dict] = None,
+            detail: str = "steps", breakpoints: Optional[list] = None, start_paused: bool = False) -> None:
+        """Start a run (starting the child first if needed). Events arrive at ``on_event``."""
+        if self.state in ("running", "paused"):
+            raise ControllerError("a run is under way; stop it first")
+        self.start()
+        with self._changed:
+            self.events, self.status, self.paused_seq = [], None, None
+            self.state = "running"
+        self._send({"cmd": "run", "file": str(Path(file).resolve()), "entry": entry, "seed": seed,
+                    "svi": svi or {}, "detail": detail, "breakpoints": breakpoints or [],
+                    "start_paused": start_paused})
+
+    def _resume(self, name: str) -> None:
+        with self._changed:
+            if self.state != "paused":
+                raise ControllerError(f"{name}: the run is not paused")
+            self.state = "running"
+        self._send({"cmd": name})
+
+    def step(self) -> None:
+        """Run to the next event."""
+        self._resume("step")
+
+    def step_message(self) -> None:
+        """Run to the end of the current message (``msg_end``)."""
+        self._resume("step_message")
+
+    def step_out(self) -> None:
+        """Run to the exit of the innermost handler."""
+        self._resume("step_out")
+
+    def continue_(self) -> None:
+        """Run to the next breakpoint or the end."""
+        self._resume("continue")
+
+    def pause(self) -> None:
+        self._send({"cmd": "pause"})
+
+    def capture(self) -> None:
+        """Record the next SVI step at full detail."""
+        self._send({"cmd": "capture"})
+
+    def set_breakpoints(self, breakpoints: list) -> None:
+        self._send({"cmd": "set_breakpoints", "breakpoints": breakpoints})
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """End the run within ``timeout`` seconds: ask, then terminate, then kill the child."""
+        if self.state not in ("running", "paused"):
+            return
+        deadline = time.monotonic() + timeout
+        try:
+            self._send({"cmd": "stop"})
+        except ControllerError:
+            pass
+        if self.wait_until("finished", "dead", timeout=timeout * 0.5):
+            return
+        process = self.process
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(max(0.05, (deadline - time.monotonic()) * 0.5))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.wait_until("dead", "finished", timeout=max(0.05, deadline - time.monotonic()))
+
+    def kill(self) -> None:
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
+    def close(self) -> None:
+        """Stop any run and end the child."""
+        self.stop()
+        process = self.process
+        if process is not None and process.poll() is None:
+            try:
+                self._send({"cmd": "quit"})
+                process.wait(1.0)
+            except (ControllerError, subprocess.TimeoutExpired):
+                self.kill()
+        self.process = None

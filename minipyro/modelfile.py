@@ -1,0 +1,104 @@
+"""Model files (DESIGN section 5): a plain Python file defining ``model`` and, for SVI, ``guide``.
+
+Optional module-level names: ``args`` (a tuple, or a function returning one),
+``kwargs`` (a dict or a function returning one), ``svi`` (a dict with
+``steps``, ``lr``, ``optimizer``, ``elbo``), ``title``, and the module
+docstring (the lesson text). This module runs only in the runner's child
+process: loading a model file executes it.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib.util
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+SVI_DEFAULTS = {"steps": 1000, "lr": 0.01, "optimizer": "Adam", "elbo": "Trace_ELBO"}
+
+
+class ModelFileError(Exception):
+    """The file does not follow the model file convention; the message says what is missing."""
+
+
+def uses_pyroapi(path: Path) -> bool:
+    """Whether the file imports pyroapi (then it runs inside the "minipyro_studio" backend)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "pyroapi" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "pyroapi":
+            return True
+    return False
+
+
+@contextlib.contextmanager
+def backend_for(path: Path):
+    """Run a pyroapi-written file on this core; a file that imports minipyro needs nothing."""
+    if uses_pyroapi(path):
+        import pyroapi
+
+        import minipyro  # noqa: F401  (registers the alias)
+
+        with pyroapi.pyro_backend("minipyro_studio"):
+            yield
+    else:
+        yield
+
+
+@dataclass
+class ModelFile:
+    path: Path
+    module: ModuleType
+    model: object
+    guide: object = None
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    svi: dict = field(default_factory=lambda: dict(SVI_DEFAULTS))
+    title: str = ""
+    doc: str = ""
+
+
+def _value(module, name, expected_type, default):
+    value = getattr(module, name, default)
+    if callable(value) and not isinstance(value, expected_type):
+        value = value()
+    if not isinstance(value, expected_type):
+        raise ModelFileError(f"{module.__file__}: '{name}' must be a {expected_type.__name__} "
+                             f"(or a function returning one), got {type(value).__name__}")
+    return value
+
+
+def load_model_file(path) -> ModelFile:
+    """Execute the file as a module (its folder importable) and read the convention's names."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such file")
+    folder = str(path.parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)  # so the file can import its neighbours
+    module_name = f"minipyro_model_{abs(hash(str(path)))}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)  # SyntaxError and the file's own errors propagate as they are
+
+    model = getattr(module, "model", None)
+    if not callable(model):
+        raise ModelFileError(f"{path}: defines no function named 'model'")
+    guide = getattr(module, "guide", None)
+    if guide is not None and not callable(guide):
+        raise ModelFileError(f"{path}: 'guide' must be a function")
+    svi = dict(SVI_DEFAULTS)
+    svi.update(_value(module, "svi", dict, {}))
+    return ModelFile(
+        path=path, module=module, model=model, guide=guide,
+        args=_value(module, "args", tuple, ()), kwargs=_value(module, "kwargs", dict, {}),
+        svi=svi, title=str(getattr(module, "title", "") or path.stem), doc=module.__doc__ or "",
+    )
