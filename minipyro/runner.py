@@ -124,21 +124,42 @@ class OutputStream:
         return 1 if self.stream == "stdout" else 2
 
 
-def _capture_fd(fd: int, stream: str, emit) -> None:
-    """Point file descriptor ``fd`` at a pipe whose text becomes output events (C-level writes)."""
-    read_end, write_end = os.pipe()
-    os.dup2(write_end, fd)
-    os.close(write_end)
+class FdCapture:
+    """Points file descriptor ``fd`` at a pipe whose text becomes output events: what C code
+    (or ``os.write``) writes there. :meth:`drain` waits until all written so far is emitted."""
 
-    def pump():
+    MARKER = b"\x00minipyro-drain\x00"
+
+    def __init__(self, fd: int, stream: str, emit):
+        self.fd, self.stream, self.emit = fd, stream, emit
+        read_end, write_end = os.pipe()
+        os.dup2(write_end, fd)
+        os.close(write_end)
+        self._drained = threading.Event()
+        threading.Thread(target=self._pump, args=(read_end,), name=f"capture-{stream}", daemon=True).start()
+
+    def _pump(self, read_end: int) -> None:
+        pending = b""
         with os.fdopen(read_end, "rb", buffering=0) as pipe:
             while True:
                 chunk = pipe.read(65536)
                 if not chunk:
                     return
-                emit(stream, chunk.decode("utf-8", errors="replace"))
+                pending += chunk
+                drained = self.MARKER in pending
+                text, _, rest = pending.partition(self.MARKER)
+                # keep a tail that could be the start of a marker or of a UTF-8 character
+                keep = 0 if drained else min(len(text), len(self.MARKER) + 3)
+                text, pending = text[: len(text) - keep], text[len(text) - keep:] + rest
+                if text:
+                    self.emit(self.stream, text.decode("utf-8", errors="replace"))
+                if drained:
+                    self._drained.set()
 
-    threading.Thread(target=pump, name=f"capture-{stream}", daemon=True).start()
+    def drain(self, timeout: float = 1.0) -> None:
+        self._drained.clear()
+        os.write(self.fd, self.MARKER)
+        self._drained.wait(timeout)
 
 
 # Commands from the controller ----------------------------------------------------
@@ -425,7 +446,9 @@ def _svi_entry(model_file, settings: dict, recorder, commands: Commands, debugge
             raise NonFiniteLoss(step, loss)
 
 
-def run(command: dict, channel: Channel, commands: Commands, fd_output: dict) -> str:
+def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, captures=()) -> str:
+    import pyro.distributions as pyro_distributions
+
     import minipyro
     from minipyro import runtime
     from minipyro.modelfile import backend_for, load_model_file
@@ -453,7 +476,9 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict) ->
     fd_output["emit"] = emit_output
 
     status = "ok"
+    # The child serves run after run: start each from the same state.
     minipyro.get_param_store().clear()
+    pyro_distributions.enable_validation(True)
     minipyro.set_rng_seed(seed)
     commands.running = True
     recorder.emit("run_start", file=file, entry=entry, seed=seed, status="running")
@@ -484,6 +509,8 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict) ->
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         sys.stdout, sys.stderr = stdout, stderr
+        for capture in captures:
+            capture.drain()
         del runtime.PYRO_STACK[:]
         commands.running = False
     recorder.emit("run_end", file=file, entry=entry, seed=seed, status=status)
@@ -507,8 +534,7 @@ def main() -> None:
         if emit is not None:
             emit(stream, text)
 
-    _capture_fd(1, "stdout", emit_fd_output)
-    _capture_fd(2, "stderr", emit_fd_output)
+    captures = [FdCapture(1, "stdout", emit_fd_output), FdCapture(2, "stderr", emit_fd_output)]
     channel.control("ready", pid=os.getpid())
     while True:
         command = commands.queue.get()
@@ -517,7 +543,7 @@ def main() -> None:
             channel.flush()
             os._exit(0)
         if name == "run":
-            run(command, channel, commands, fd_output)
+            run(command, channel, commands, fd_output, captures)
         elif name not in ("stop", "pause", "set_breakpoints", "capture"):
             channel.control("refused", command=name, reason="no run is active")
 

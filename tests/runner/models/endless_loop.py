@@ -1,0 +1,3 @@
+def model():
+    while True:
+        pass

@@ -1,0 +1,8 @@
+from helper_module import SCALE
+from pyro.distributions import Normal
+
+import minipyro as pyro
+
+
+def model():
+    pyro.sample("x", Normal(0.0, SCALE))

@@ -1,0 +1,5 @@
+import ctypes
+
+
+def model():
+    ctypes.string_at(0)

@@ -1,0 +1,4 @@
+import minipyro as pyro
+
+def model(:
+    pass
