@@ -108,7 +108,7 @@ def main():
     print("ratios (this core / other)")
     for name, goal in goals.items():
         ratio = ours / medians[name]
-        print(f"  vs {name:22s} {ratio:5.2f}x   goal <= {goal:.2f}x   {'met' if ratio <= goal else 'NOT met'}")
+        print(f"  vs {name:22s} {ratio:5.3f}x   goal <= {goal:.2f}x   {'met' if ratio <= goal else 'NOT met'}")
 
 
 if __name__ == "__main__":

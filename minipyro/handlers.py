@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numbers
 import random
-from collections import OrderedDict
 from typing import Callable, Optional
 
 import numpy as np
@@ -17,11 +16,11 @@ import torch
 from .runtime import Messenger, SiteError, apply_stack
 
 
-class Trace(OrderedDict):
+class Trace(dict):
     """The sites a model visited, by name, in the order they ran.
 
-    A plain ordered dict of messages; ``.nodes`` is the dict itself, so code
-    written for Pyro's ``Trace.nodes`` reads it too.
+    A plain dict of messages (dicts keep their insertion order); ``.nodes`` is
+    the dict itself, so code written for Pyro's ``Trace.nodes`` reads it too.
     """
 
     @property

@@ -83,6 +83,10 @@ def _plus(total, term):
     return term if total is None else total + term
 
 
+def _minus(total, term):
+    return -term if total is None else total - term
+
+
 def _is_zero(x) -> bool:
     return isinstance(x, (int, float)) and x == 0
 
@@ -159,13 +163,14 @@ class Trace_ELBO:
 
     def _particle(self, model_trace, guide_trace):
         """One sample's (loss as a float, surrogate loss as a tensor)."""
-        elbo = 0.0  # a Python float, accumulated as Pyro does, for the reported loss
-        surrogate_elbo = None  # not 0.0: adding a tensor to 0.0 would cost an op
-        costs = None
+        elbo = 0.0  # a Python float, accumulated in Pyro's order, for the reported loss
         for site in model_trace.values():
             if site["type"] == "sample":
                 elbo += site["log_prob_sum"].item()
-                surrogate_elbo = _plus(surrogate_elbo, site["log_prob_sum"])
+        # The surrogate loss is built negated from the start, guide terms first, so that
+        # no extra negation op enters the graph (its gradient is the same either way).
+        surrogate_loss = None
+        costs = None
         for site in guide_trace.values():
             if site["type"] == "sample":
                 _, score_function, entropy_term = site["score_parts"]
@@ -173,13 +178,16 @@ class Trace_ELBO:
                 if not _is_zero(entropy_term):
                     # Unscaled and unmasked, the entropy term is log q itself: reuse its sum.
                     entropy = site["log_prob_sum"] if entropy_term is site["log_prob"] else entropy_term.sum()
-                    surrogate_elbo = -entropy if surrogate_elbo is None else surrogate_elbo - entropy
+                    surrogate_loss = _plus(surrogate_loss, entropy)
                 if not _is_zero(score_function):
                     if costs is None:
                         costs = _downstream_costs(model_trace, guide_trace)
                     downstream = _sum_to(costs, site["cond_indep_stack"])
-                    surrogate_elbo = _plus(surrogate_elbo, (downstream * score_function).sum())
-        return -elbo, -(0.0 if surrogate_elbo is None else surrogate_elbo)
+                    surrogate_loss = _minus(surrogate_loss, (downstream * score_function).sum())
+        for site in model_trace.values():
+            if site["type"] == "sample":
+                surrogate_loss = _minus(surrogate_loss, site["log_prob_sum"])
+        return -elbo, (0.0 if surrogate_loss is None else surrogate_loss)
 
     def _particles(self, model, guide, args, kwargs):
         for _ in range(self.num_particles):
@@ -210,7 +218,9 @@ class Trace_ELBO:
             loss += particle_loss / self.num_particles
             has_params = any(site["type"] == "param" for tr in (model_trace, guide_trace) for site in tr.values())
             if has_params and getattr(surrogate, "requires_grad", False):
-                (surrogate / self.num_particles).backward(retain_graph=self.retain_graph)
+                if self.num_particles > 1:  # dividing by one would cost an op, forward and backward
+                    surrogate = surrogate / self.num_particles
+                surrogate.backward(retain_graph=self.retain_graph)
         return _warn_if_nan(loss)
 
     # minipyro's convention: the loss is a function returning a differentiable tensor.
@@ -362,7 +372,7 @@ class SVI:
         params = [site["value"].unconstrained() for site in param_capture.values()
                   if hasattr(site["value"], "unconstrained")]
         params = list(dict.fromkeys(p for p in params if p is not None))
-        observer = runtime.get_observer()
+        observer = runtime._observer
         if observer is not None:
             grad_norms = {PARAM_STORE.param_name(p): _norm(p.grad) for p in params}
         self.optim(params)
@@ -375,8 +385,7 @@ class SVI:
             if self.num_steps == 1:
                 observer.structure("model", self.model, args, kwargs)
                 observer.structure("guide", self.guide, args, kwargs)
-            with torch.no_grad():
-                values = {name: PARAM_STORE[name] for name in grad_norms if name is not None}
+            values = {name: PARAM_STORE[name] for name in grad_norms if name is not None}
             observer.svi_step(self.num_steps, float(loss), values, grad_norms)
         return float(loss)
 

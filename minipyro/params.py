@@ -13,6 +13,7 @@ from typing import Callable, Iterator, Union
 
 import torch
 from torch.distributions import constraints, transform_to
+from torch.distributions.transforms import AffineTransform, ComposeTransform
 
 from .runtime import SiteError
 
@@ -59,6 +60,21 @@ def _constraint_from_spec(name: str, spec) -> constraints.Constraint:
     raise ValueError(f"param '{name}': unknown constraint {spec!r} in the param file")
 
 
+def _without_identity_parts(transform):
+    """``transform_to(positive)`` is exp followed by ``x * 1.0 + 0.0``: the same numbers
+    (both operations are exact), two tensor operations more on every read. Drop such parts."""
+    if not isinstance(transform, ComposeTransform):
+        return transform
+    parts = [part for part in transform.parts
+             if not (isinstance(part, AffineTransform) and isinstance(part.loc, (int, float))
+                     and isinstance(part.scale, (int, float)) and part.loc == 0 and part.scale == 1)]
+    if not parts:
+        return None  # the identity: the constrained value is the stored tensor itself, as in Pyro
+    if len(parts) == len(transform.parts):
+        return transform
+    return parts[0] if len(parts) == 1 else ComposeTransform(parts)
+
+
 class ParamStore:
     """A dict-like map from names to constrained parameter values."""
 
@@ -99,10 +115,11 @@ class ParamStore:
         except KeyError:
             raise SiteError(name, "param read before it was initialised; give an init_value "
                                   "the first time it is read") from None
-        transform = self._transforms.get(name)
-        if transform is None:
-            transform = self._transforms[name] = transform_to(self._constraints[name])
-        constrained = transform(unconstrained)
+        try:
+            transform = self._transforms[name]
+        except KeyError:
+            transform = self._transforms[name] = _without_identity_parts(transform_to(self._constraints[name]))
+        constrained = unconstrained if transform is None else transform(unconstrained)
         # The optimiser needs the leaf tensor behind a constrained value.
         constrained.unconstrained = weakref.ref(unconstrained)
         return constrained

@@ -28,7 +28,7 @@ def sample(name: str, fn, *args, obs=None, infer: Optional[dict] = None, **kwarg
     """
     if not isinstance(name, str):
         raise SiteError(repr(name), "a site name must be a string")
-    if isinstance(fn, Distribution) and not _SAMPLE_KWARGS.issuperset(kwargs):
+    if kwargs and isinstance(fn, Distribution) and not _SAMPLE_KWARGS.issuperset(kwargs):
         unsupported = ", ".join(sorted(set(kwargs) - _SAMPLE_KWARGS))
         raise SiteError(name, f"sample() got an unsupported argument: {unsupported}")
     infer = {} if infer is None else dict(infer)
@@ -197,6 +197,8 @@ class plate(Messenger):
         if self._vectorized is not False:
             self._vectorized = True
             self.dim = _DIM_ALLOCATOR.allocate(self.name, self._requested_dim)
+        # The frame every message inside gets; fixed until the plate is left.
+        self._frame = CondIndepStackFrame(self.name, self.dim, self.subsample_size, self.counter, self.size)
         super().__enter__()
         return self.indices if self._vectorized else None
 
@@ -218,8 +220,7 @@ class plate(Messenger):
         return self.subsample_size
 
     def process_message(self, msg):
-        frame = CondIndepStackFrame(self.name, self.dim, self.subsample_size, self.counter, self.size)
-        msg["cond_indep_stack"] = (frame,) + msg["cond_indep_stack"]
+        msg["cond_indep_stack"] = (self._frame,) + msg["cond_indep_stack"]
         if self.subsample_size != self.size:
             msg["scale"] = msg["scale"] * self.size / self.subsample_size
         if msg["type"] == "sample" and not msg["done"] and isinstance(msg["fn"], TorchDistributionMixin):

@@ -33,8 +33,11 @@ def header(detail: str) -> dict:
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
 def _line(data: dict) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+    return _encode(data) + "\n"
 
 
 class RecordingWriter:

@@ -60,8 +60,10 @@ class Channel:
         self._closed = threading.Event()
         threading.Thread(target=self._flush_periodically, name="channel-flush", daemon=True).start()
 
+    _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
     def _write(self, obj: dict) -> None:
-        self._out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n")
+        self._out.write(self._encode(obj) + "\n")
         self._out.flush()
 
     def event(self, event: dict) -> None:
@@ -330,25 +332,28 @@ def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: D
             if self.debugging and threading.current_thread() is main_thread:
                 if commands.stop_requested:
                     raise RunStopped()
-                debugger.after(event.to_dict())
+                debugger.after(self.last_dict)
             return event
 
         def set_detail(self, detail: str) -> None:
             self.detail, self.steps = detail, detail == "steps"
 
-    return RunRecorder(detail, lambda event: channel.event(event.to_dict()))
+    def send(event):
+        recorder.last_dict = event.to_dict()  # the debugger reads the same dict
+        channel.event(recorder.last_dict)
+
+    recorder = RunRecorder(detail, send)
+    return recorder
 
 
 class SviObserver:
     """The observer between captured steps: messages pass unobserved, SVI steps are reported."""
 
     def __init__(self, recorder):
-        self.recorder = recorder
-
-    def apply_stack(self, msg):
         from .runtime import unobserved_apply_stack
 
-        return unobserved_apply_stack(msg)
+        self.recorder = recorder
+        self.apply_stack = unobserved_apply_stack
 
     def handler_enter(self, handler):
         pass
