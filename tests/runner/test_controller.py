@@ -228,3 +228,12 @@ def test_a_model_file_imports_its_neighbours(controller):
     assert events[-1]["status"] == "ok"
     start = next(e for e in events if e["kind"] == "msg_start")
     assert start["fields"]["fn"]["dist"] == "Normal"
+
+
+def test_a_pyroapi_model_runs_on_this_core(controller):
+    run(controller, "pyroapi_model.py", entry="svi", svi={"steps": 5})
+    events = finish(controller)
+    assert events[-1]["status"] == "ok"
+    labels = {e["label"] for e in events if e["kind"] == "handler_enter"}
+    assert "plate('data', 3, dim=-1)" in labels and "seed(1)" in labels  # pyroapi's backend seeds
+    assert [e["step"] for e in events if e["kind"] == "svi_step"] == [1, 2, 3, 4, 5]
