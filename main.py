@@ -12,15 +12,12 @@ from minipyro import cli
 
 
 def demo(steps: int) -> int:
-    import importlib.util
     from pathlib import Path
 
     import minipyro
+    from minipyro.modelfile import load_model_file
 
-    path = Path(__file__).resolve().parent / "resources" / "examples" / "normal_normal.py"
-    spec = importlib.util.spec_from_file_location("normal_normal", path)
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
+    example = load_model_file(Path(__file__).resolve().parent / "resources" / "examples" / "normal_normal.py")
     minipyro.get_param_store().clear()
     minipyro.set_rng_seed(0)
     svi = minipyro.SVI(example.model, example.guide, minipyro.Adam({"lr": example.svi["lr"]}),
@@ -29,7 +26,7 @@ def demo(steps: int) -> int:
         loss = svi.step(*example.args)
         if step % max(1, steps // 10) == 0:
             print(f"step {step:5d}  loss {loss:10.3f}")
-    mean, sd = example.exact_posterior(*example.args)
+    mean, sd = example.module.exact_posterior(*example.args)
     store = minipyro.get_param_store()
     print(f"guide:           loc ~ Normal({store['q_loc'].item():.3f}, {store['q_scale'].item():.3f})")
     print(f"exact posterior: loc ~ Normal({mean:.3f}, {sd:.3f})")

@@ -7,7 +7,6 @@ Goals (DESIGN section 9 and issue 4): throughput >= 0.9x headless; step round tr
 """
 
 import argparse
-import importlib.util
 import statistics
 import time
 from pathlib import Path
@@ -21,10 +20,9 @@ STEPPING_MODEL = ROOT / "tests" / "runner" / "models" / "three_handlers.py"
 
 def headless_steps_per_second(steps: int) -> float:
     import minipyro
+    from minipyro.modelfile import load_model_file
 
-    spec = importlib.util.spec_from_file_location("seed_model", SEED_MODEL)
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
+    example = load_model_file(SEED_MODEL)
     minipyro.get_param_store().clear()
     minipyro.set_rng_seed(0)
     svi = minipyro.SVI(example.model, example.guide, minipyro.Adam({"lr": example.svi["lr"]}),
