@@ -8,7 +8,7 @@ Read the modules in this order, as one would read ``pyro.contrib.minipyro``:
 4. ``primitives`` sample, param, deterministic, factor, plate
 5. ``optim``      Adam, ClippedAdam, SGD
 6. ``infer``      the ELBOs and SVI
-7. ``events``     the observer that turns each step into an Event; ``recording``, their files
+7. ``event``      Event, plain data; ``recorder``, the observer that makes them; ``recording``, files
 8. ``structure``  a model's relations and graph
 
 and, around the core, ``modelfile``, ``runner`` (the child process that runs
@@ -31,7 +31,8 @@ _PUBLIC = {
     "primitives": ["sample", "param", "deterministic", "factor", "plate"],
     "optim": ["PyroOptim", "Adam", "ClippedAdam", "SGD"],
     "infer": ["elbo", "Trace_ELBO", "TraceMeanField_ELBO", "JitTrace_ELBO", "SVI"],
-    "events": ["Event", "Recording", "record"],
+    "event": ["Event", "Recording"],
+    "recorder": ["record"],
     "recording": ["RecordingError", "load_recording"],
     "structure": ["model_relations", "model_graph", "graph_from_relations"],
 }

@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from .events import KINDS, Event, Recording
+from .event import KINDS, Event, Recording
 
 FORMAT = "minipyro-recording"
 VERSION = 1

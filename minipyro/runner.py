@@ -315,7 +315,7 @@ class Debugger:
 def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: Debugger):
     """A Recorder whose events go to the channel (from any thread, in one numbering),
     with the debugger consulted after each event the model's own thread emits."""
-    from .events import Recorder
+    from .recorder import Recorder
 
     main_thread = threading.main_thread()
 
@@ -458,7 +458,7 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     from minipyro import runtime
     from minipyro.modelfile import backend_for, load_model_file
 
-    from .events import DETAILS
+    from .event import DETAILS
 
     file, entry = command.get("file"), command.get("entry", "trace")
     seed, detail = command.get("seed", 0), command.get("detail", "steps")

@@ -26,7 +26,7 @@ from typing import Any, Callable, NamedTuple, Optional, TypedDict
 # (most recently entered) handler.
 PYRO_STACK: list["Messenger"] = []
 
-# The observer hook that makes every step visible (see minipyro.events). It
+# The observer hook that makes every step visible (see minipyro.recorder). It
 # is None unless a recording is active, so unobserved code pays one check.
 _observer = None
 

@@ -37,3 +37,13 @@ def test_core_imports_networkx_only_inside_functions():
         names = {alias.name.split(".")[0] for n in top_level for alias in n.names} | \
                 {n.module.split(".")[0] for n in top_level if isinstance(n, ast.ImportFrom) and n.module}
         assert "networkx" not in names, path
+
+
+def test_the_app_side_of_the_core_loads_without_torch():
+    """The app imports the controller and the recording reader; neither may pull in torch."""
+    import subprocess
+    import sys
+
+    code = ("import sys, minipyro.controller, minipyro.recording, minipyro.event; "
+            "sys.exit(1 if 'torch' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
