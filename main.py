@@ -1,5 +1,7 @@
 """MiniPyro Studio's entry point: ``python main.py`` (or the ``minipyro-studio`` command).
 
+- ``python main.py [FILE.py | RUN.mpr.jsonl] [--screenshot PNG]`` opens the app (on a model
+  or a recording); with ``--screenshot`` it saves a picture of the window and exits.
 - ``python main.py run FILE.py [--svi-steps N] [--seed S] [--detail sites|steps] [--record OUT]``
   runs a model file without a window.
 - ``python main.py demo`` runs SVI on the seed model in this process and prints it learning.
@@ -7,13 +9,12 @@
 
 import argparse
 import sys
+from pathlib import Path
 
 from minipyro import cli
 
 
 def demo(steps: int) -> int:
-    from pathlib import Path
-
     import minipyro
     from minipyro.modelfile import load_model_file
 
@@ -34,15 +35,25 @@ def demo(steps: int) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="minipyro-studio", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command")
-    cli.add_arguments(commands.add_parser("run", help="run a model file without a window"))
-    demo_parser = commands.add_parser("demo", help="SVI on the seed model, printed as it learns")
-    demo_parser.add_argument("--steps", type=int, default=1000)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["run"], ["demo"]):
+        parser = argparse.ArgumentParser(prog="minipyro-studio", description=__doc__.splitlines()[0])
+        commands = parser.add_subparsers(dest="command")
+        cli.add_arguments(commands.add_parser("run", help="run a model file without a window"))
+        demo_parser = commands.add_parser("demo", help="SVI on the seed model, printed as it learns")
+        demo_parser.add_argument("--steps", type=int, default=1000)
+        options = parser.parse_args(argv)
+        return cli.run(options) if options.command == "run" else demo(options.steps)
+    parser = argparse.ArgumentParser(prog="minipyro-studio", description=__doc__.splitlines()[0],
+                                     epilog="Also: 'run FILE.py' (no window) and 'demo'.")
+    parser.add_argument("file", nargs="?", help="a model file (.py) or a recording (.mpr.jsonl)")
+    parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window and exit")
     options = parser.parse_args(argv)
-    if options.command == "run":
-        return cli.run(options)
-    return demo(getattr(options, "steps", 1000))
+    if options.file is not None and not Path(options.file).exists():
+        parser.error(f"{options.file}: no such file")
+    from gui.app import main as app_main
+
+    return app_main(options.file, options.screenshot)
 
 
 if __name__ == "__main__":

@@ -81,14 +81,20 @@ class RecordingWriter:
 
 
 def save_events(path, events, detail: str) -> None:
-    """Write a whole recording atomically: a temporary file beside ``path``, then a rename."""
+    """Write a whole recording atomically: a temporary file beside ``path``, then a rename.
+    ``events`` are Events or event dicts."""
+    save_lines(path, (_line(e if isinstance(e, dict) else e.to_dict()).encode("utf-8") for e in events), detail)
+
+
+def save_lines(path, lines, detail: str) -> None:
+    """Like :func:`save_events`, for events already encoded as JSON lines (bytes, newline optional)."""
     path = Path(path)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(_line(header(detail)))
-            for event in events:
-                f.write(_line(event.to_dict()))
+        with os.fdopen(fd, "wb") as f:
+            f.write(_line(header(detail)).encode("utf-8"))
+            for line in lines:
+                f.write(line if line.endswith(b"\n") else line + b"\n")
             f.flush()
             os.fsync(f.fileno())
         os.replace(temporary, path)
@@ -132,6 +138,10 @@ class RecordingReader:
         raise RecordingError(f"{self.path}: line {line_number}: {reason}")
 
     def read_new(self) -> list[Event]:
+        return [Event.from_dict(data) for data, _ in self.read_new_raw()]
+
+    def read_new_raw(self) -> list[tuple[dict, bytes]]:
+        """Like :meth:`read_new`, as (event dict, its JSON line) pairs: what the app keeps."""
         with open(self.path, "rb") as f:
             f.seek(self._offset)
             chunk = f.read()
@@ -146,11 +156,15 @@ class RecordingReader:
             self._line_number += 1
             event = self._parse(raw, self._line_number)
             if event is not None:
-                events.append(event)
+                events.append((event, raw))
         return events
 
     def finish(self) -> tuple[list[Event], bool]:
         """At the end of a file: parse a last line with no newline if it is whole; say if one was cut."""
+        pairs, truncated = self.finish_raw()
+        return [Event.from_dict(data) for data, _ in pairs], truncated
+
+    def finish_raw(self) -> tuple[list[tuple[dict, bytes]], bool]:
         if not self.pending:
             return [], False
         raw, self.pending = self.pending, b""
@@ -161,7 +175,7 @@ class RecordingReader:
                 raise  # a file that is not a recording at all, not one cut short
             return [], True  # cut off mid-line: tolerated
         self._line_number += 1
-        return ([] if event is None else [event]), False
+        return ([] if event is None else [(event, raw)]), False
 
     def _parse(self, raw: bytes, line_number: int):
         if len(raw) > MAX_LINE_BYTES:
@@ -210,7 +224,7 @@ class RecordingReader:
         if missing and kind not in ("run_start", "run_end", "error"):
             self._fail(line_number, f"a {kind} event lacks {', '.join(missing)}")
         self._next_seq += 1
-        return Event.from_dict(data)
+        return data
 
 
 def load_recording(path) -> Recording:

@@ -1,0 +1,410 @@
+"""The main window: dockable panels around one session, a toolbar and menus.
+
+Stepping works in two ways, as in a time-travel debugger: while the current
+step is the newest event of a paused run, Step sends the runner a command;
+anywhere earlier, it moves through the recorded events without re-running.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+                               QToolBar)
+
+from minipyro.recording import RecordingError, RecordingReader, save_lines
+
+from .palette import set_theme, stylesheet, theme_name
+from .panels.console import ConsolePanel
+from .panels.inspector import InspectorPanel
+from .panels.source import SourcePanel
+from .panels.stack import StackPanel
+from .panels.timeline import TimelinePanel
+from .runner_bridge import RunnerBridge
+from .session import Session
+
+FOLLOW_INTERVAL_MS = 250  # how often a recording being written is read again
+MAX_RECENT = 8
+
+
+class MainWindow(QMainWindow):
+    sigRunStateChanged = Signal(str)
+
+    def __init__(self, settings: QSettings | None = None):
+        super().__init__()
+        self.settings = settings or QSettings("MiniPyro", "MiniPyro Studio")
+        self.session = Session()
+        self.bridge = RunnerBridge(self)
+        self.model_path: Path | None = None
+        self.recording_reader: RecordingReader | None = None
+        self.run_entry = "trace"
+        self.base_font_size = QApplication.instance().font().pointSizeF()
+        self.setWindowTitle("MiniPyro Studio")
+
+        self.source = SourcePanel(self.session)
+        self.stack = StackPanel(self.session)
+        self.inspector = InspectorPanel(self.session)
+        self.timeline = TimelinePanel(self.session)
+        self.console = ConsolePanel(self.session)
+        self.setCentralWidget(self.source)
+        self.docks = {}
+        for name, widget, area in (("Handler stack", self.stack, Qt.RightDockWidgetArea),
+                                   ("Message inspector", self.inspector, Qt.RightDockWidgetArea),
+                                   ("Timeline", self.timeline, Qt.BottomDockWidgetArea),
+                                   ("Console", self.console, Qt.BottomDockWidgetArea)):
+            dock = QDockWidget(name, self)
+            dock.setObjectName(name)
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+        self.tabifyDockWidget(self.docks["Timeline"], self.docks["Console"])
+        self.docks["Timeline"].raise_()
+
+        self.step_label = QLabel("No run")
+        self.step_label.setObjectName("stepLabel")
+        self._make_actions()
+        self.statusBar().addPermanentWidget(self.step_label)
+
+        self.bridge.sigEvents.connect(self._on_runner_events)
+        self.bridge.sigControl.connect(self._on_runner_control)
+        self.bridge.sigError.connect(lambda message: self.statusBar().showMessage(message, 5000))
+        self.session.sig_step_changed.connect(self._update_step_label)
+        self.session.sig_events_added.connect(lambda *_: self._update_step_label(self.session.current))
+        self.source.sigBreakpointsChanged.connect(self._on_breakpoints)
+        self.console.sigOpenLocation.connect(self.source.show_location)
+        self._follow_timer = QTimer(self)
+        self._follow_timer.setInterval(FOLLOW_INTERVAL_MS)
+        self._follow_timer.timeout.connect(self._follow_recording)
+
+        self.apply_theme(self.settings.value("theme", "light"))
+        self._restore_layout()
+        self._update_actions()
+
+    # Actions -------------------------------------------------------------------------
+    def _action(self, text, slot, shortcut=None, tip=None):
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ApplicationShortcut)
+        action.setToolTip(f"{tip or text} ({QKeySequence(shortcut).toString()})" if shortcut else (tip or text))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _make_actions(self):
+        a = self.actions_by_name = {
+            "open_model": self._action("Open model…", self.open_model_dialog, "Ctrl+O"),
+            "open_recording": self._action("Open recording…", self.open_recording_dialog, "Ctrl+Shift+O"),
+            "save_recording": self._action("Save recording as…", self.save_recording_dialog, "Ctrl+S"),
+            "export_png": self._action("Export window as PNG…", self.export_png_dialog),
+            "quit": self._action("Quit", self.close, "Ctrl+Q"),
+            "run": self._action("Run trace", lambda: self.run("trace"), "Ctrl+R",
+                                "Run the model and guide once, paused at the first step"),
+            "run_svi": self._action("Run SVI", lambda: self.run("svi"), "Ctrl+Shift+R"),
+            "step": self._action("Step", self.step, "F11", "Step to the next event"),
+            "step_message": self._action("Step over message", self.step_message, "F10",
+                                         "Step to the end of the current message"),
+            "step_out": self._action("Step out", self.step_out, "Shift+F11",
+                                     "Step to the exit of the innermost handler"),
+            "continue": self._action("Continue", self.continue_, "F5",
+                                     "Run to the next breakpoint or the end"),
+            "pause": self._action("Pause", self.pause, "F6"),
+            "stop": self._action("Stop", self.stop, "Shift+F5"),
+            "restart": self._action("Restart", self.restart, "Ctrl+Shift+F5"),
+            "back": self._action("Step back", lambda: self.travel(self.session.current - 1), "Shift+F10",
+                                 "Step back to the previous event (no re-run)"),
+            "zoom_in": self._action("Larger text", lambda: self.zoom(1.1), "Ctrl+="),
+            "zoom_out": self._action("Smaller text", lambda: self.zoom(1 / 1.1), "Ctrl+-"),
+            "zoom_reset": self._action("Reset text size", lambda: self.zoom(None), "Ctrl+0"),
+            "light": self._action("Light theme", lambda: self.apply_theme("light")),
+            "dark": self._action("Dark theme", lambda: self.apply_theme("dark")),
+        }
+        toolbar = QToolBar("Run", self)
+        toolbar.setObjectName("RunToolbar")
+        for name in ("run", "step", "step_message", "step_out", "continue", "pause", "stop", "restart", "back"):
+            toolbar.addAction(a[name])
+        self.addToolBar(toolbar)
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for name in ("open_model", "open_recording"):
+            file_menu.addAction(a[name])
+        self.recent_menu = file_menu.addMenu("Recent")
+        self._fill_recent()
+        for name in ("save_recording", "export_png"):
+            file_menu.addAction(a[name])
+        file_menu.addSeparator()
+        file_menu.addAction(a["quit"])
+        run_menu = menus.addMenu("&Run")
+        for name in ("run", "run_svi", "step", "step_message", "step_out", "continue", "pause", "stop", "restart",
+                     "back"):
+            run_menu.addAction(a[name])
+        view_menu = menus.addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        for name in ("light", "dark", "zoom_in", "zoom_out", "zoom_reset"):
+            view_menu.addAction(a[name])
+
+    def _update_actions(self):
+        state = self.bridge.state
+        live = state in ("running", "paused")
+        has_model = self.model_path is not None
+        at_end = self.session.current >= len(self.session) - 1
+        travelling = len(self.session) > 0 and not at_end
+        a = self.actions_by_name
+        a["run"].setEnabled(has_model and not live)
+        a["run_svi"].setEnabled(has_model and not live)
+        stepping = travelling or state == "paused"
+        for name in ("step", "step_message", "step_out", "continue"):
+            a[name].setEnabled(stepping)
+        a["pause"].setEnabled(state == "running")
+        a["stop"].setEnabled(live)
+        a["restart"].setEnabled(has_model)
+        a["back"].setEnabled(self.session.current > 0)
+        a["save_recording"].setEnabled(len(self.session) > 0)
+
+    def _update_step_label(self, step):
+        total = len(self.session)
+        state = self.bridge.state
+        suffix = {"running": " — running", "paused": " — paused"}.get(state, "")
+        if self.recording_reader is not None and self._follow_timer.isActive():
+            suffix = " — following the file"
+        self.step_label.setText(f"Step {step + 1} of {total}{suffix}" if total else "No run")
+        self._update_actions()
+
+    # Opening -------------------------------------------------------------------------
+    def open_model(self, path) -> None:
+        path = Path(path).resolve()
+        self.stop()
+        self._follow_timer.stop()
+        self.recording_reader = None
+        self.model_path = path
+        self.session.reset(str(path))
+        self.source.load(path)
+        self.setWindowTitle(f"{path.name} — MiniPyro Studio")
+        self._remember(path)
+        self._update_step_label(-1)
+
+    def open_recording(self, path) -> bool:
+        """Open a recording (following it if it is still being written). False with a dialog if unreadable."""
+        path = Path(path).resolve()
+        reader = RecordingReader(path)
+        try:
+            pairs = reader.read_new_raw()
+            last, truncated = reader.finish_raw() if not pairs or pairs[-1][0]["kind"] == "run_end" else ([], False)
+        except (RecordingError, OSError) as error:
+            QMessageBox.critical(self, "Cannot open the recording", str(error))
+            return False
+        if reader.header is None:
+            QMessageBox.critical(self, "Cannot open the recording", f"{path}: not a MiniPyro recording")
+            return False
+        self.stop()
+        pairs += last
+        self.model_path = None
+        self.recording_reader = reader
+        self.session.reset(str(path))
+        self.setWindowTitle(f"{path.name} — MiniPyro Studio")
+        self._add_pairs(pairs)
+        self._remember(path)
+        self.session.set_current(0 if len(self.session) else -1)
+        if not pairs or pairs[-1][0]["kind"] != "run_end":
+            self._follow_timer.start()  # still being written: follow it
+        self._update_step_label(self.session.current)
+        return True
+
+    def _add_pairs(self, pairs):
+        if pairs:
+            self.session.add_events([p[0] for p in pairs], [p[1] for p in pairs])
+
+    def _follow_recording(self):
+        if self.recording_reader is None:
+            self._follow_timer.stop()
+            return
+        try:
+            pairs = self.recording_reader.read_new_raw()
+        except (RecordingError, OSError) as error:
+            self._follow_timer.stop()
+            QMessageBox.critical(self, "Cannot follow the recording", str(error))
+            return
+        following_tail = self.session.current >= len(self.session) - 1
+        self._add_pairs(pairs)
+        if following_tail and pairs:
+            self.session.set_current(len(self.session) - 1)
+        if pairs and pairs[-1][0]["kind"] == "run_end":
+            self._follow_timer.stop()
+            self._update_step_label(self.session.current)
+
+    def open_model_dialog(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", str(self._last_folder()), "Python (*.py)")
+        if path:
+            self.open_model(path)
+
+    def open_recording_dialog(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open recording", str(self._last_folder()),
+                                              "MiniPyro recordings (*.mpr.jsonl);;All files (*)")
+        if path:
+            self.open_recording(path)
+
+    def open_path(self, path) -> None:
+        if str(path).endswith(".jsonl"):
+            self.open_recording(path)
+        else:
+            self.open_model(path)
+
+    def save_recording(self, path) -> None:
+        events = self.session.events
+        save_lines(path, (events.line(k) for k in range(len(events))), "steps")
+
+    def save_recording_dialog(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Save recording", str(self._last_folder() / "run.mpr.jsonl"),
+                                              "MiniPyro recordings (*.mpr.jsonl)")
+        if path:
+            try:
+                self.save_recording(path)
+            except OSError as error:
+                QMessageBox.critical(self, "Cannot save the recording", str(error))
+
+    def export_png_dialog(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Export window", str(self._last_folder() / "window.png"),
+                                              "PNG images (*.png)")
+        if path:
+            self.grab().save(path, "PNG")
+
+    def _remember(self, path: Path):
+        recent = [p for p in (self.settings.value("recent") or []) if p != str(path)]
+        self.settings.setValue("recent", [str(path)] + recent[: MAX_RECENT - 1])
+        self.settings.setValue("last_folder", str(path.parent))
+        self._fill_recent()
+
+    def _fill_recent(self):
+        self.recent_menu.clear()
+        for path in self.settings.value("recent") or []:
+            self.recent_menu.addAction(path, lambda p=path: self.open_path(p))
+
+    def _last_folder(self) -> Path:
+        return Path(self.settings.value("last_folder") or Path.cwd())
+
+    # Running and stepping ------------------------------------------------------------------
+    def run(self, entry: str = "trace", start_paused: bool | None = None) -> None:
+        if self.model_path is None or self.bridge.state in ("running", "paused"):
+            return
+        self.run_entry = entry
+        self.session.reset(str(self.model_path))
+        self.console.clear()
+        paused = entry == "trace" if start_paused is None else start_paused
+        self.bridge.command("run", self.model_path, entry=entry, breakpoints=self.source.breakpoints(),
+                            start_paused=paused, detail="steps" if entry == "trace" else "sites")
+        self._update_step_label(-1)
+
+    def _on_runner_events(self, events: list):
+        at_tail = self.session.current >= len(self.session) - 1
+        self.session.add_events(events)
+        if at_tail and self.bridge.state == "running":
+            self.session.set_current(len(self.session) - 1)
+
+    def _on_runner_control(self, message: dict):
+        name = message["control"]
+        if name == "paused":
+            self.session.set_current(min(message.get("seq", 0), len(self.session) - 1))
+        elif name == "finished":
+            error = next((k for k in range(len(self.session) - 1, -1, -1)
+                          if self.session.events[k]["kind"] == "error"), None)
+            self.session.set_current(error if error is not None else len(self.session) - 1)
+            if error is not None:
+                self.docks["Console"].raise_()
+        elif name == "refused":
+            self.statusBar().showMessage(f"The runner refused {message.get('command')}: {message.get('reason')}",
+                                         5000)
+        self._update_step_label(self.session.current)
+
+    def _live_at_tail(self) -> bool:
+        return self.bridge.state == "paused" and self.session.current >= len(self.session) - 1
+
+    def travel(self, step: int) -> None:
+        if len(self.session):
+            self.session.set_current(max(0, min(step, len(self.session) - 1)))
+
+    def step(self):
+        if self._live_at_tail():
+            self.bridge.command("step")
+        else:
+            self.travel(self.session.current + 1)
+
+    def step_message(self):
+        if self._live_at_tail():
+            self.bridge.command("step_message")
+            return
+        target = self.session.end_of_message(self.session.current)
+        self.travel(target if target is not None else len(self.session) - 1)
+
+    def step_out(self):
+        if self._live_at_tail():
+            self.bridge.command("step_out")
+            return
+        target = self.session.exit_of_handler(self.session.current)
+        self.travel(target if target is not None else len(self.session) - 1)
+
+    def continue_(self):
+        if self.bridge.state == "paused":
+            self.travel(len(self.session) - 1)
+            self.bridge.command("continue_")
+        else:
+            self.travel(len(self.session) - 1)
+
+    def pause(self):
+        self.bridge.command("pause")
+
+    def stop(self):
+        if self.bridge.state in ("running", "paused"):
+            self.bridge.controller.stop()
+            self.bridge.flush()
+        self._update_actions()
+
+    def restart(self):
+        self.stop()
+        self.run(self.run_entry)
+
+    def _on_breakpoints(self, specs: list):
+        self.timeline.set_breakpoints(specs)
+        if self.bridge.state in ("running", "paused"):
+            self.bridge.command("set_breakpoints", specs)
+
+    # View ----------------------------------------------------------------------------
+    def apply_theme(self, name: str):
+        set_theme(name)
+        self.settings.setValue("theme", theme_name())
+        QApplication.instance().setStyleSheet(stylesheet())
+        for widget in (self.stack, self.source, self.timeline):
+            widget.update()
+        self.session.sig_step_changed.emit(self.session.current)
+
+    def zoom(self, factor):
+        """Multiply the text size by ``factor``; None goes back to the size the app started with."""
+        app = QApplication.instance()
+        font = app.font()
+        size = self.base_font_size if factor is None else max(6.0, min(48.0, font.pointSizeF() * factor))
+        font.setPointSizeF(size)
+        app.setFont(font)
+        source_font = self.source.font()
+        source_font.setPointSizeF(size)
+        self.source.setFont(source_font)
+        self.stack.update()
+
+    def _restore_layout(self):
+        geometry = self.settings.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1600, 1000)
+        state = self.settings.value("window_state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event):
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+        self._follow_timer.stop()
+        self.bridge.close()  # a run going on is stopped, the child ended
+        super().closeEvent(event)

@@ -1,0 +1,50 @@
+"""The app's colours, for the light and the dark theme (the stylesheet and the painted panels)."""
+
+from PySide6.QtGui import QColor
+
+THEMES = {
+    "light": {
+        "window": "#f6f7f9", "panel": "#ffffff", "box": "#eef2f7", "border": "#b8c2d0", "text": "#1d2430",
+        "muted": "#6b7687", "accent": "#2f6fdb", "current": "#dce8fd", "token": "#2f6fdb",
+        "token_text": "#ffffff", "badge": "#8a4b00", "changed": "#fff1c2", "error": "#c62828",
+        "breakpoint": "#d84343", "highlight_line": "#fff4c4", "selection": "#cfe0ff",
+    },
+    "dark": {
+        "window": "#1e2127", "panel": "#252931", "box": "#2e343e", "border": "#4a5363", "text": "#e3e7ee",
+        "muted": "#9aa4b5", "accent": "#6ea1ff", "current": "#2d4a78", "token": "#6ea1ff",
+        "token_text": "#10141a", "badge": "#ffc46b", "changed": "#5a4a16", "error": "#ff6b6b",
+        "breakpoint": "#ff6b6b", "highlight_line": "#4a4320", "selection": "#34507f",
+    },
+}
+_current = {"name": "light"}
+
+
+def set_theme(name: str) -> None:
+    _current["name"] = name if name in THEMES else "light"
+
+
+def theme_name() -> str:
+    return _current["name"]
+
+
+def colors() -> dict:
+    return {key: QColor(value) for key, value in THEMES[_current["name"]].items()}
+
+
+def stylesheet() -> str:
+    c = THEMES[_current["name"]]
+    return f"""
+    QMainWindow, QDockWidget, QWidget {{ background: {c['window']}; color: {c['text']}; }}
+    QDockWidget::title {{ background: {c['box']}; padding: 4px 8px; }}
+    QPlainTextEdit, QTextBrowser, QTableView, QLineEdit, QComboBox {{
+        background: {c['panel']}; color: {c['text']}; border: 1px solid {c['border']};
+        selection-background-color: {c['selection']}; selection-color: {c['text']}; }}
+    QHeaderView::section {{ background: {c['box']}; color: {c['text']}; border: none;
+        border-right: 1px solid {c['border']}; padding: 3px 6px; }}
+    QToolBar {{ background: {c['box']}; border: none; spacing: 4px; padding: 2px; }}
+    QToolButton {{ padding: 3px 8px; border-radius: 4px; }}
+    QToolButton:hover {{ background: {c['current']}; }}
+    QToolButton:disabled {{ color: {c['muted']}; }}
+    QStatusBar {{ background: {c['box']}; }}
+    QLabel#stepLabel {{ font-weight: bold; padding: 0 8px; }}
+    """

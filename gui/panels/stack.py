@@ -1,0 +1,183 @@
+"""Handler stack panel: the stack as boxes, top first, and the current message moving
+down through ``process_message``, to the default behaviour, and back up."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEasingCurve, QPointF, QRectF, Qt, QVariantAnimation
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from .. import text
+from ..palette import colors
+
+PHASE_WORDS = {"start": "arrives", "process": "process_message ↓", "stop": "stopped",
+               "default": "default behaviour", "postprocess": "postprocess_message ↑", "end": "returns"}
+DEFAULT_WORDS = {"sampled": "sampled from fn", "observed": "observed value kept", "kept": "value already set",
+                 "computed": "param read from the store", None: "default behaviour"}
+
+
+class StackPanel(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.state = None
+        self.animation_ms = 160
+        self._token_y = None
+        self._animation = QVariantAnimation(self)
+        self._animation.setEasingCurve(QEasingCurve.OutCubic)
+        self._animation.valueChanged.connect(self._on_animation)
+        self.setMinimumSize(360, 260)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        session.sig_step_changed.connect(self._on_step)
+        session.sig_reset.connect(lambda: self._on_step(-1))
+
+    def _on_step(self, step: int) -> None:
+        self.state = self.session.state_at(step) if step >= 0 else None
+        target = self._token_target()
+        if target is None or self._token_y is None or self.animation_ms <= 0:
+            self._token_y = target
+            self.update()
+            return
+        self._animation.stop()
+        self._animation.setDuration(self.animation_ms)
+        self._animation.setStartValue(float(self._token_y))
+        self._animation.setEndValue(float(target))
+        self._animation.start()
+
+    def _on_animation(self, value) -> None:
+        self._token_y = value
+        self.update()
+
+    # Geometry ------------------------------------------------------------------
+    def _layout(self):
+        font = self.font()
+        metrics = QFontMetrics(font)
+        line = metrics.height()
+        top = line * 2 + 8
+        stack = self.state.stack if self.state else []
+        rows = len(stack) + 1  # the handlers and the default behaviour
+        available = max(1, self.height() - top - line - 12)
+        box = max(line * 2 + 6, min(line * 3 + 10, available // max(rows, 1) - 8))
+        return line, top, box
+
+    def _token_width(self) -> int:
+        metrics = QFontMetrics(self.font())
+        return max(metrics.horizontalAdvance(w) for w in PHASE_WORDS.values()) + 24
+
+    def _box_rect(self, index: int) -> QRectF:
+        line, top, box = self._layout()
+        left = self._token_width() + 24
+        return QRectF(left, top + index * (box + 8), max(120, self.width() - left - 16), box)
+
+    def _token_target(self):
+        state = self.state
+        if state is None or state.message is None:
+            return None
+        message = state.message
+        stack_ids = [h.handler_id for h in state.stack]
+        if message.phase == "default":
+            rect = self._box_rect(len(stack_ids))
+        elif message.phase in ("start", "end") or message.position is None:
+            line, top, _ = self._layout()
+            return top - line - 4
+        else:
+            handler_id = message.stack[message.position] if message.position < len(message.stack) else None
+            index = stack_ids.index(handler_id) if handler_id in stack_ids else message.position
+            rect = self._box_rect(index)
+        return rect.center().y()
+
+    # Painting ------------------------------------------------------------------
+    def paintEvent(self, event):
+        palette = colors()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.fillRect(self.rect(), palette["panel"])
+        line, top, box = self._layout()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        state = self.state
+        painter.setPen(palette["muted"])
+        painter.drawText(QRectF(12, 6, self.width() - 24, line), Qt.AlignLeft,
+                         "Handler stack — top is the innermost handler")
+        if state is None or (not state.stack and state.message is None):
+            painter.drawText(self.rect(), Qt.AlignCenter, "No handlers on the stack at this step")
+            return
+        message = state.message
+        stopper_index = None
+        if message is not None and message.stopped_by is not None:
+            stopper_index = message.stack.index(message.stopped_by) if message.stopped_by in message.stack else None
+
+        for index, handler in enumerate(state.stack):
+            rect = self._box_rect(index)
+            skipped = stopper_index is not None and index > stopper_index
+            current = (message is not None and message.phase in ("process", "postprocess", "stop")
+                       and message.position is not None and message.position < len(message.stack)
+                       and message.stack[message.position] == handler.handler_id)
+            self._draw_box(painter, rect, handler.label, handler.handler, palette, current, skipped,
+                           self._badge(message, handler.handler_id))
+        if message is not None:
+            rect = self._box_rect(len(state.stack))
+            current = message.phase == "default"
+            skipped_default = False
+            self._draw_box(painter, rect, DEFAULT_WORDS.get(message.action, "default behaviour"),
+                           "apply_stack", palette, current, skipped_default,
+                           text.value(message.fields.get("value")) if message.action else "", dashed=True)
+            self._draw_token(painter, message, palette, bold)
+
+    def _badge(self, message, handler_id) -> str:
+        if message is None:
+            return ""
+        badges = message.badges.get(handler_id) or {}
+        parts = []
+        if badges.get("stop"):
+            parts.append("stop: hides the message from handlers below")
+        for phase in ("process", "postprocess"):
+            if phase in badges:
+                parts.append(text.changes(badges[phase]))
+        return "; ".join(parts)
+
+    def _draw_box(self, painter, rect, label, kind, palette, current, skipped, badge, dashed=False):
+        fill = palette["current"] if current else palette["box"]
+        border = palette["accent"] if current else palette["border"]
+        pen = QPen(border, 2 if current else 1)
+        if dashed:
+            pen.setStyle(Qt.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(fill)
+        painter.setOpacity(0.4 if skipped else 1.0)
+        painter.drawRoundedRect(rect, 6, 6)
+        metrics = QFontMetrics(painter.font())
+        inner = rect.adjusted(10, 4, -10, -4)
+        painter.setPen(palette["text"])
+        painter.drawText(inner, Qt.AlignLeft | Qt.AlignTop, metrics.elidedText(label, Qt.ElideRight, int(inner.width())))
+        sub = kind + ("  (skipped: a handler above stopped the message)" if skipped else "")
+        if badge:
+            sub = badge
+        painter.setPen(palette["badge"] if badge else palette["muted"])
+        painter.drawText(inner, Qt.AlignLeft | Qt.AlignBottom, metrics.elidedText(sub, Qt.ElideRight, int(inner.width())))
+        painter.setOpacity(1.0)
+
+    def _draw_token(self, painter, message, palette, bold):
+        if self._token_y is None:
+            return
+        metrics = QFontMetrics(bold)
+        label = f"{message.type} '{message.name}'"
+        width = self._token_width()
+        height = metrics.height() * 2 + 8
+        rect = QRectF(8, self._token_y - height / 2, width, height)
+        painter.setPen(QPen(palette["accent"], 1.5))
+        painter.setBrush(palette["token"])
+        painter.drawRoundedRect(rect, height / 2.5, height / 2.5)
+        painter.setFont(bold)
+        painter.setPen(palette["token_text"])
+        painter.drawText(rect.adjusted(6, 2, -6, -height / 2), Qt.AlignCenter,
+                         metrics.elidedText(label, Qt.ElideRight, int(width - 12)))
+        painter.setFont(self.font())
+        painter.drawText(rect.adjusted(6, height / 2 - 2, -6, -2), Qt.AlignCenter,
+                         PHASE_WORDS.get(message.phase, message.phase))
+        # an arrow from the token to the box it is at
+        if message.phase in ("process", "postprocess", "stop", "default"):
+            path = QPainterPath(QPointF(rect.right(), self._token_y))
+            path.lineTo(QPointF(self._box_rect(0).left(), self._token_y))
+            painter.setPen(QPen(palette["accent"], 1.5))
+            painter.drawPath(path)

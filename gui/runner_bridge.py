@@ -1,0 +1,74 @@
+"""The runner's controller, seen from Qt: its callbacks arrive on reader threads; this
+moves them onto the GUI thread in batches (at most ~60 a second), as signals."""
+
+from __future__ import annotations
+
+import collections
+import threading
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from minipyro.controller import ControllerError, RunnerController
+
+DELIVERY_INTERVAL_MS = 16
+
+
+class RunnerBridge(QObject):
+    sigEvents = Signal(list)  # a batch of event dicts, in order
+    sigControl = Signal(dict)  # ready, paused, finished, refused
+    sigError = Signal(str)  # the runner could not be started or commanded
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._incoming: collections.deque = collections.deque()
+        self._lock = threading.Lock()
+        self.controller = RunnerController(on_event=self._on_event, on_control=self._on_control)
+        self._timer = QTimer(self)
+        self._timer.setInterval(DELIVERY_INTERVAL_MS)
+        self._timer.timeout.connect(self._deliver)
+        self._timer.start()
+
+    # called on the controller's reader threads
+    def _on_event(self, event: dict) -> None:
+        with self._lock:
+            self._incoming.append(("event", event))
+
+    def _on_control(self, message: dict) -> None:
+        with self._lock:
+            self._incoming.append(("control", message))
+
+    def _deliver(self) -> None:
+        with self._lock:
+            items, self._incoming = self._incoming, collections.deque()
+        batch: list = []
+        for kind, payload in items:
+            if kind == "event":
+                batch.append(payload)
+                continue
+            if batch:
+                self.sigEvents.emit(batch)
+                batch = []
+            self.sigControl.emit(payload)
+        if batch:
+            self.sigEvents.emit(batch)
+
+    def flush(self) -> None:
+        """Deliver what has arrived now (tests and the screenshot use it)."""
+        self._deliver()
+
+    @property
+    def state(self) -> str:
+        return self.controller.state
+
+    def command(self, name: str, *args, **kwargs) -> bool:
+        """Call a controller method; report a refusal instead of raising."""
+        try:
+            getattr(self.controller, name)(*args, **kwargs)
+            return True
+        except ControllerError as error:
+            self.sigError.emit(str(error))
+            return False
+
+    def close(self) -> None:
+        self._timer.stop()
+        self.controller.close()
