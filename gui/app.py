@@ -15,34 +15,45 @@ SCREENSHOT_SIZE = (1600, 1000)
 MAX_SCREENSHOT_STEPS = 2000
 
 
-def is_mid_message(event: dict, events) -> bool:
-    """A step worth a picture: a handler changing a message that passes through two or more."""
+def picture_quality(event: dict, stack_sizes: dict) -> tuple:
+    """How good a step is for a picture: a handler changing a message, the deeper in a taller
+    stack the better, a value set (replay, condition) best of all."""
     if event["kind"] != "process" or not event.get("changes"):
-        return False
-    start = next((e for e in reversed(events) if e["kind"] == "msg_start" and e["msg_id"] == event["msg_id"]), None)
-    return start is not None and len(start["stack"]) >= 2
+        return ()
+    return (stack_sizes.get(event["msg_id"], 0), "value" in event["changes"], event["position"])
+
+
+def best_picture_step(events) -> int:
+    stack_sizes, best, best_quality = {}, len(events) // 2, ()
+    for k in range(len(events)):
+        event = events[k]
+        if event["kind"] == "msg_start":
+            stack_sizes[event["msg_id"]] = len(event["stack"])
+        quality = picture_quality(event, stack_sizes)
+        if quality > best_quality:
+            best, best_quality = k, quality
+    return best
 
 
 def step_to_mid_message(window: MainWindow, timeout: float = 120.0) -> None:
-    """Run the model paused at its start, and step until the middle of a message."""
+    """Run the model paused at its start, step through it, and travel back to the best step
+    for a picture (the app's time travel, without re-running)."""
     controller = window.bridge.controller
     window.run("trace", start_paused=True)
     deadline = time.monotonic() + timeout
     for _ in range(MAX_SCREENSHOT_STEPS):
         if not controller.wait_until("paused", "finished", "dead", timeout=max(0.1, deadline - time.monotonic())):
             break
-        window.bridge.flush()
-        QApplication.processEvents()
-        if controller.state != "paused" or is_mid_message(controller.events[-1], controller.events):
+        if controller.state != "paused":
             break
         controller.step()
+    window.bridge.flush()
+    QApplication.processEvents()
+    window.travel(best_picture_step(window.session.events))
 
 
 def show_recording_mid_message(window: MainWindow) -> None:
-    events = window.session.events
-    target = next((k for k in range(len(events)) if is_mid_message(events[k], [events[j] for j in range(k)])),
-                  len(events) // 2)
-    window.session.set_current(target)
+    window.travel(best_picture_step(window.session.events))
 
 
 def screenshot(window: MainWindow, path: str) -> None:

@@ -398,6 +398,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1600, 1000)
+            self.resizeDocks([self.docks["Handler stack"]], [560], Qt.Horizontal)
+            self.resizeDocks([self.docks["Handler stack"], self.docks["Message inspector"]], [420, 380], Qt.Vertical)
+            self.resizeDocks([self.docks["Timeline"]], [300], Qt.Vertical)
         state = self.settings.value("window_state")
         if isinstance(state, QByteArray):
             self.restoreState(state)

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from .. import text
 from ..palette import colors
 
-PHASE_WORDS = {"start": "arrives", "process": "process_message ↓", "stop": "stopped",
-               "default": "default behaviour", "postprocess": "postprocess_message ↑", "end": "returns"}
+PHASE_WORDS = {"start": "arrives", "process": "process ↓", "stop": "stopped",
+               "default": "default", "postprocess": "postprocess ↑", "end": "returns"}
 DEFAULT_WORDS = {"sampled": "sampled from fn", "observed": "observed value kept", "kept": "value already set",
                  "computed": "param read from the store", None: "default behaviour"}
 
@@ -62,7 +62,7 @@ class StackPanel(QWidget):
 
     def _token_width(self) -> int:
         metrics = QFontMetrics(self.font())
-        return max(metrics.horizontalAdvance(w) for w in PHASE_WORDS.values()) + 24
+        return max(metrics.horizontalAdvance(w) for w in PHASE_WORDS.values()) + 40
 
     def _box_rect(self, index: int) -> QRectF:
         line, top, box = self._layout()
