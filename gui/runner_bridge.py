@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from minipyro.controller import ControllerError, RunnerController
 
 DELIVERY_INTERVAL_MS = 16
+RESUMING = {"run", "step", "step_message", "step_out", "continue_"}
 
 
 class RunnerBridge(QObject):
@@ -21,6 +22,9 @@ class RunnerBridge(QObject):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._incoming: collections.deque = collections.deque()
+        # The run's state as the GUI has seen it: it changes when a control message is
+        # delivered, so it never runs ahead of the events delivered before it.
+        self.state = "idle"
         self._lock = threading.Lock()
         self.controller = RunnerController(on_event=self._on_event, on_control=self._on_control)
         self._timer = QTimer(self)
@@ -48,6 +52,8 @@ class RunnerBridge(QObject):
             if batch:
                 self.sigEvents.emit(batch)
                 batch = []
+            # "ready" comes from a child started for a run already under way: it changes nothing.
+            self.state = {"paused": "paused", "finished": "finished"}.get(payload["control"], self.state)
             self.sigControl.emit(payload)
         if batch:
             self.sigEvents.emit(batch)
@@ -56,14 +62,12 @@ class RunnerBridge(QObject):
         """Deliver what has arrived now (tests and the screenshot use it)."""
         self._deliver()
 
-    @property
-    def state(self) -> str:
-        return self.controller.state
-
     def command(self, name: str, *args, **kwargs) -> bool:
         """Call a controller method; report a refusal instead of raising."""
         try:
             getattr(self.controller, name)(*args, **kwargs)
+            if name in RESUMING:
+                self.state = "running"
             return True
         except ControllerError as error:
             self.sigError.emit(str(error))

@@ -71,6 +71,7 @@ class State:
     error: Optional[dict] = None
     svi_step: Optional[dict] = None
     status: Optional[str] = None
+    run_file: Optional[str] = None
 
     @property
     def message(self) -> Optional[Message]:
@@ -98,6 +99,7 @@ def reduce(state: State, event: dict) -> State:
         state.messages[-1].changes = {}
     if kind == "run_start":
         state.stack, state.messages, state.error, state.status = [], [], None, "running"
+        state.run_file = event.get("file")
     elif kind == "handler_enter":
         state.stack.insert(0, Handler(event["handler_id"], event["handler"], event["label"]))
     elif kind == "handler_exit":
@@ -112,9 +114,12 @@ def reduce(state: State, event: dict) -> State:
             _advance(message, event, kind)
     elif kind == "error":
         state.error = event
+        # The line to show: the innermost frame in the model file, else the outermost frame kept.
         frames = event.get("frames") or []
-        if frames:
-            state.source = f"{frames[-1]['file']}:{frames[-1]['line']}"
+        in_model = [f for f in frames if f["file"] == state.run_file]
+        frame = in_model[-1] if in_model else (frames[0] if frames else None)
+        if frame is not None:
+            state.source = f"{frame['file']}:{frame['line']}"
     elif kind == "svi_step":
         state.svi_step = event
     elif kind == "run_end":

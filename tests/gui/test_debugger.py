@@ -1,0 +1,226 @@
+"""The debugger as a person uses it: open, run, step with the keys, travel back, breakpoints, stop."""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+import minipyro
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "resources" / "examples" / "replay_block_plate.py"
+MODELS = ROOT / "tests" / "runner" / "models"
+
+
+def wait_paused(qtbot, window, timeout=30000):
+    qtbot.waitUntil(lambda: window.bridge.state in ("paused", "finished")
+                    and len(window.session) > 0
+                    and window.session.current == len(window.session) - 1, timeout=timeout)
+
+
+def panels_agree(window):
+    """Every panel shows the session's current step."""
+    step = window.session.current
+    state = window.session.state_at(step)
+    assert window.stack.state is not None and window.stack.state.step == step
+    message = state.message
+    if message is None:
+        assert window.inspector.title.text() == "No message at this step"
+    else:
+        assert window.inspector.title.text().startswith(f"{message.type} '{message.name}' — {message.phase}")
+        assert window.inspector.rows()["name"] == message.name
+    if state.source:
+        file, _, line = state.source.rpartition(":")
+        assert str(window.source.path) == file and window.source.current_line == int(line)
+    rows = window.timeline.view.selectionModel().selectedRows()
+    assert [window.timeline.model.rows[r.row()] for r in rows] == [step]
+    assert window.timeline.slider.value() == step
+    assert window.step_label.text().startswith(f"Step {step + 1} of {len(window.session)}")
+
+
+def test_step_through_a_whole_trace_with_the_keys(qtbot, window):
+    window.open_model(EXAMPLE)
+    qtbot.keyClick(window, Qt.Key_R, Qt.ControlModifier)
+    wait_paused(qtbot, window)
+    steps = 0
+    while window.bridge.state == "paused":
+        panels_agree(window)
+        before = len(window.session)
+        qtbot.keyClick(window, Qt.Key_F11)
+        qtbot.waitUntil(lambda: len(window.session) > before or window.bridge.state == "finished", timeout=10000)
+        wait_paused(qtbot, window)
+        steps += 1
+    assert window.session.events[len(window.session) - 1]["kind"] == "run_end"
+    assert steps == len(window.session) - 1
+    panels_agree(window)
+
+
+def test_the_stack_panel_shows_the_message_at_each_handler(qtbot, window):
+    window.open_model(EXAMPLE)
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=30000)
+    events = window.session.events
+    replay_step = next(k for k in range(len(events)) if events[k]["kind"] == "process"
+                       and "value" in events[k]["changes"] and events.names[k] == "z")
+    window.travel(replay_step)
+    state = window.stack.state
+    message = state.message
+    assert message.name == "z" and message.phase == "process"
+    handler = {h.handler_id: h for h in state.stack}[message.stack[message.position]]
+    assert handler.handler == "replay"
+    assert "value" in window.inspector.changed_fields()
+    # noise is stopped by block: the handlers below are skipped
+    stop_step = next(k for k in range(len(events)) if events[k]["kind"] == "stop" and events.names[k] == "noise")
+    window.travel(stop_step)
+    message = window.stack.state.message
+    assert message.name == "noise" and message.stopped_by is not None
+    assert "stop" in window.stack._badge(message, message.stopped_by)
+
+
+def test_travel_backwards_with_the_slider_and_step_back(qtbot, window):
+    window.open_model(EXAMPLE)
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=30000)
+    total = len(window.session)
+    for step in (total - 1, total // 2, 3, 0, total // 3):
+        window.timeline.slider.setValue(step)
+        assert window.session.current == step
+        panels_agree(window)
+    qtbot.keyClick(window, Qt.Key_F10, Qt.ShiftModifier)  # step back
+    assert window.session.current == total // 3 - 1
+    qtbot.keyClick(window, Qt.Key_F11)  # travelling: moves through recorded events, no re-run
+    assert window.session.current == total // 3
+    assert window.bridge.state == "finished"
+    panels_agree(window)
+
+
+def test_step_over_message_and_step_out_while_travelling(qtbot, window):
+    window.open_model(EXAMPLE)
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=30000)
+    events = window.session.events
+    start = next(k for k in range(len(events)) if events[k]["kind"] == "msg_start" and events.names[k] == "noise")
+    window.travel(start)
+    qtbot.keyClick(window, Qt.Key_F10)
+    assert events[window.session.current]["kind"] == "msg_end"
+    assert events.names[window.session.current] == "noise"
+    qtbot.keyClick(window, Qt.Key_F11, Qt.ShiftModifier)
+    assert events[window.session.current]["kind"] == "handler_exit"
+
+
+def test_a_gutter_breakpoint_pauses_the_run_there(qtbot, window):
+    window.open_model(EXAMPLE)
+    line = next(n for n, spec in window.source.sites.items() if spec.get("site") == "obs")
+    window.source.toggle_breakpoint(line)
+    assert window.source.breakpoints() == [{"site": "obs"}]
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: window.bridge.state == "paused", timeout=30000)
+    wait_paused(qtbot, window)
+    event = window.session.events[window.session.current]
+    assert event["kind"] == "msg_start" and event["name"] == "obs"
+    assert window.source.current_line == line
+    assert any(mark[1] == "breakpoint" for mark in window.timeline.slider.marks)
+    qtbot.keyClick(window, Qt.Key_F5)
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=30000)
+
+
+def test_stop_ends_a_hung_run(qtbot, window):
+    window.open_model(MODELS / "endless_loop.py")
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: window.bridge.state == "running" and len(window.session) > 0, timeout=30000)
+    time.sleep(0.3)
+    started = time.monotonic()
+    qtbot.keyClick(window, Qt.Key_F5, Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: window.bridge.state in ("finished", "dead"), timeout=2000)
+    assert time.monotonic() - started < 1.5
+    qtbot.waitUntil(lambda: "run ended" in window.console.toPlainText(), timeout=2000)
+    assert window.actions_by_name["run"].isEnabled()  # ready for the next run
+
+
+def test_a_failing_model_shows_the_error_and_selects_its_step(qtbot, window):
+    window.open_model(MODELS / "negative_scale.py")
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=30000)
+    events = window.session.events
+    assert events[window.session.current]["kind"] == "error"
+    assert any(mark[1] == "error" for mark in window.timeline.slider.marks)
+    text = window.console.toPlainText()
+    assert "ValueError" in text and "negative_scale.py:7" in text
+    assert window.source.current_line == 7
+    window.open_model(EXAMPLE)  # the app is ready for the next run
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=30000)
+    assert window.session.events[len(window.session) - 1]["status"] == "ok"
+
+
+def test_open_a_recording_and_refuse_a_bad_one(qtbot, window, tmp_path, monkeypatch):
+    from minipyro.modelfile import load_model_file
+
+    example = load_model_file(EXAMPLE)
+    with minipyro.record(detail="steps") as rec:
+        minipyro.trace(example.model).get_trace(*example.args)
+    path = tmp_path / "run.mpr.jsonl"
+    rec.save(path)
+    assert window.open_recording(path)
+    assert len(window.session) == len(rec)
+    window.timeline.slider.setValue(len(rec) // 2)
+    panels_agree(window)
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    bad = tmp_path / "bad.mpr.jsonl"
+    bad.write_text(path.read_text().splitlines()[0] + "\n{not json\n" + "{}\n")
+    assert not window.open_recording(bad)
+    assert shown and str(bad) in shown[0] and "line 2" in shown[0]
+
+
+def test_a_recording_being_written_is_followed(qtbot, window, tmp_path):
+    path = tmp_path / "live.mpr.jsonl"
+    header = {"format": "minipyro-recording", "version": 1, "detail": "sites"}
+    lines = [json.dumps(header)] + [json.dumps({"seq": i, "kind": "output", "t": i * 0.1, "stream": "stdout",
+                                                "text": f"line {i}\n"}) for i in range(5)]
+    path.write_text("\n".join(lines[:3]) + "\n")
+    assert window.open_recording(path)
+    assert len(window.session) == 2
+    with open(path, "a") as f:
+        f.write("\n".join(lines[3:]) + "\n")
+    qtbot.waitUntil(lambda: len(window.session) == 5, timeout=3000)
+    assert "line 4" in window.console.toPlainText()
+
+
+def test_save_recording_round_trips(qtbot, window, tmp_path):
+    window.open_model(EXAMPLE)
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=30000)
+    path = tmp_path / "saved.mpr.jsonl"
+    window.save_recording(path)
+    loaded = minipyro.load_recording(path)
+    assert [e.to_dict() for e in loaded] == [window.session.events[k] for k in range(len(window.session))]
+
+
+def test_closing_the_window_stops_the_run(qtbot, window):
+    window.open_model(MODELS / "endless_loop.py")
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: window.bridge.state == "running", timeout=30000)
+    process = window.bridge.controller.process
+    window.close()
+    assert process.poll() is not None
+
+
+def test_filters_and_search_narrow_the_timeline(qtbot, window):
+    window.open_model(EXAMPLE)
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=30000)
+    timeline = window.timeline
+    timeline.kind.setCurrentText("messages (start and end)")
+    kinds = {window.session.events[step]["kind"] for step in timeline.model.rows}
+    assert kinds == {"msg_start", "msg_end"}
+    timeline.site.setText("no*")
+    assert {window.session.events.names[step] for step in timeline.model.rows} == {"noise"}
+    timeline.kind.setCurrentText("all events")
+    timeline.site.setText("")
+    timeline.search.setText("broadcast")
+    assert timeline.model.rows and all(window.session.events[s]["kind"] == "process" for s in timeline.model.rows)
