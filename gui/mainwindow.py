@@ -190,26 +190,20 @@ class MainWindow(QMainWindow):
     def open_recording(self, path) -> bool:
         """Open a recording (following it if it is still being written). False with a dialog if unreadable."""
         path = Path(path).resolve()
-        reader = RecordingReader(path)
+        self.stop()
+        self._follow_timer.stop()
         try:
-            pairs = reader.read_new_raw()
-            last, truncated = reader.finish_raw() if not pairs or pairs[-1][0]["kind"] == "run_end" else ([], False)
+            reader = self.session.load_recording(path)
         except (RecordingError, OSError) as error:
+            self.session.reset()
             QMessageBox.critical(self, "Cannot open the recording", str(error))
             return False
-        if reader.header is None:
-            QMessageBox.critical(self, "Cannot open the recording", f"{path}: not a MiniPyro recording")
-            return False
-        self.stop()
-        pairs += last
         self.model_path = None
         self.recording_reader = reader
-        self.session.reset(str(path))
         self.setWindowTitle(f"{path.name} — MiniPyro Studio")
-        self._add_pairs(pairs)
         self._remember(path)
         self.session.set_current(0 if len(self.session) else -1)
-        if not pairs or pairs[-1][0]["kind"] != "run_end":
+        if not self.session.ended:
             self._follow_timer.start()  # still being written: follow it
         self._update_step_label(self.session.current)
         return True

@@ -10,8 +10,10 @@ views connect to its signals.
 
 from __future__ import annotations
 
-import copy
+import dataclasses
+import gc
 import json
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -59,6 +61,11 @@ class Message:
     badges: dict = field(default_factory=dict)  # handler id -> {"process"|"postprocess": changes}
     changes: dict = field(default_factory=dict)  # what the current event changed: field -> [before, after]
 
+    def copy(self) -> "Message":
+        # reduce() replaces field values and badge entries, never mutates them: shallow copies suffice.
+        return dataclasses.replace(self, stack=list(self.stack), fields=dict(self.fields),
+                                   badges={k: dict(v) for k, v in self.badges.items()}, changes=dict(self.changes))
+
 
 @dataclass
 class State:
@@ -76,6 +83,10 @@ class State:
     @property
     def message(self) -> Optional[Message]:
         return self.messages[-1] if self.messages else None
+
+    def copy(self) -> "State":
+        """An independent copy (Handlers are never changed once made, so they are shared)."""
+        return dataclasses.replace(self, stack=list(self.stack), messages=[m.copy() for m in self.messages])
 
 
 def _apply_changes(fields: dict, changes: dict) -> None:
@@ -183,7 +194,7 @@ class EventStore:
         name = event.get("name")
         if name is None and "msg_id" in event:
             name = self.message_names.get(event["msg_id"])
-        self.names.append(name)
+        self.names.append(None if name is None else sys.intern(name))
         if len(self._cache) < 4096:
             self._cache[len(self._lines) - 1] = event
 
@@ -220,6 +231,7 @@ class Session:
         self.events = EventStore()
         self.current = -1
         self.file: Optional[str] = None
+        self.truncated = False  # the recording's last line was cut off
         self._checkpoints: list[State] = []  # the state after events k*CHECKPOINT_EVERY - 1
         self._tail = State()  # the state after the last event
         self.sig_reset = Signal()
@@ -243,7 +255,7 @@ class Session:
         first = len(self.events)
         for i, event in enumerate(events):
             if len(self.events) % CHECKPOINT_EVERY == 0:
-                self._checkpoints.append(copy.deepcopy(self._tail))
+                self._checkpoints.append(self._tail.copy())
             self.events.append(event, None if lines is None else lines[i])
             reduce(self._tail, event)
         self.sig_events_added.emit(first, len(self.events))
@@ -251,15 +263,44 @@ class Session:
     def __len__(self) -> int:
         return len(self.events)
 
+    def load_recording(self, path, chunk_bytes: int = 1 << 20):
+        """Read a recording file into this session, a piece at a time (a million events never
+        exist as dicts at once). Returns the reader, to follow the file if it is still being
+        written; raises RecordingError naming the line for a bad file."""
+        from minipyro.recording import RecordingError, RecordingReader
+
+        reader = RecordingReader(path)
+        self.reset(str(path))
+        while True:
+            offset = reader.offset
+            pairs = reader.read_new_raw(chunk_bytes)
+            self.add_events([p[0] for p in pairs], [p[1] for p in pairs])
+            if reader.offset == offset:
+                break
+        if reader.pending and self.ended:  # the run is over: a last line with no newline is whole or cut
+            last, self.truncated = reader.finish_raw()
+            self.add_events([p[0] for p in last], [p[1] for p in last])
+        if reader.header is None:
+            raise RecordingError(f"{path}: not a MiniPyro recording")
+        # What was just read lives as long as the session: keep the cyclic garbage collector
+        # from scanning it again and again (it would pause the app for tens of milliseconds).
+        gc.collect()
+        gc.freeze()
+        return reader
+
+    @property
+    def ended(self) -> bool:
+        return len(self.events) > 0 and self.events.kinds[-1] == KIND_CODES["run_end"]
+
     def state_at(self, step: int) -> State:
         """The state after events 0..step (a fresh object: views may keep it)."""
         if step < 0 or len(self.events) == 0:
             return State()
         step = min(step, len(self.events) - 1)
         if step == len(self.events) - 1:
-            return copy.deepcopy(self._tail)
+            return self._tail.copy()
         index = step // CHECKPOINT_EVERY
-        state = copy.deepcopy(self._checkpoints[index])
+        state = self._checkpoints[index].copy()
         for k in range(index * CHECKPOINT_EVERY, step + 1):
             reduce(state, self.events[k])
         return state

@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+import orjson
+
 from .event import KINDS, Event, Recording
 
 FORMAT = "minipyro-recording"
@@ -106,10 +108,6 @@ def save_lines(path, lines, detail: str) -> None:
         raise
 
 
-def _reject_constant(name):
-    raise ValueError(f"{name} is not allowed")
-
-
 def _depth(value) -> int:
     depth, level = 0, [value]
     while level:
@@ -134,17 +132,23 @@ class RecordingReader:
         self._next_seq = 0
         self.pending = b""  # a last line without its newline yet
 
+    @property
+    def offset(self) -> int:
+        """How far into the file the reader has read (bytes)."""
+        return self._offset
+
     def _fail(self, line_number: int, reason: str):
         raise RecordingError(f"{self.path}: line {line_number}: {reason}")
 
     def read_new(self) -> list[Event]:
         return [Event.from_dict(data) for data, _ in self.read_new_raw()]
 
-    def read_new_raw(self) -> list[tuple[dict, bytes]]:
-        """Like :meth:`read_new`, as (event dict, its JSON line) pairs: what the app keeps."""
+    def read_new_raw(self, max_bytes: int = -1) -> list[tuple[dict, bytes]]:
+        """Like :meth:`read_new`, as (event dict, its JSON line) pairs: what the app keeps.
+        ``max_bytes`` reads a large file in pieces (call again until it returns nothing new)."""
         with open(self.path, "rb") as f:
             f.seek(self._offset)
-            chunk = f.read()
+            chunk = f.read(max_bytes)
         data = self.pending + chunk
         self._offset += len(chunk)
         lines = data.split(b"\n")
@@ -181,13 +185,14 @@ class RecordingReader:
         if len(raw) > MAX_LINE_BYTES:
             self._fail(line_number, f"line longer than {MAX_LINE_BYTES} bytes")
         try:
-            text = raw.decode("utf-8")
-            data = json.loads(text, parse_constant=_reject_constant)
-        except RecursionError:
-            self._fail(line_number, f"nested deeper than {MAX_DEPTH} levels")
-        except (UnicodeDecodeError, ValueError) as error:
-            self._fail(line_number, f"not a JSON line ({error})")
-        if _depth(data) > MAX_DEPTH:
+            # orjson: strict UTF-8 and JSON (NaN refused), and several times faster than json,
+            # which matters for a million-event recording.
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
+            reason = "nested deeper than the parser allows" if "recursion" in str(error) else f"not a JSON line ({error})"
+            self._fail(line_number, reason)
+        # Counting brackets is cheap; only a line with many of them needs walking.
+        if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
             self._fail(line_number, f"nested deeper than {MAX_DEPTH} levels")
         if self.header is None:
             self._check_header(data, line_number)

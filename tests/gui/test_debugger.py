@@ -224,3 +224,17 @@ def test_filters_and_search_narrow_the_timeline(qtbot, window):
     timeline.site.setText("")
     timeline.search.setText("broadcast")
     assert timeline.model.rows and all(window.session.events[s]["kind"] == "process" for s in timeline.model.rows)
+
+
+def test_clicking_a_traceback_line_in_the_console_moves_the_source(qtbot, window):
+    from PySide6.QtCore import QUrl
+
+    window.open_model(MODELS / "negative_scale.py")
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=30000)
+    window.source.show_location(str(EXAMPLE), 3)
+    target = QUrl.fromLocalFile(str(MODELS / "negative_scale.py"))
+    target.setFragment("7")
+    assert target.toString() in window.console.toHtml()
+    window.console.anchorClicked.emit(target)
+    assert window.source.path == MODELS / "negative_scale.py" and window.source.current_line == 7
