@@ -76,5 +76,39 @@ def main():
           f"(goal <= 50 ms: {'met' if max(times) <= 0.05 else 'NOT met'})")
 
 
+    window_open(path)
+
+
+def window_open(path: Path) -> None:
+    """The same file opened by the app's window (offscreen): panels, table and slider included."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from gui.mainwindow import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    settings = QSettings(str(Path(tempfile.gettempdir()) / "minipyro-bench.ini"), QSettings.IniFormat)
+    window = MainWindow(settings)
+    window.show()
+    start = time.perf_counter()
+    assert window.open_recording(path)
+    app.processEvents()
+    opened = time.perf_counter() - start
+    times = []
+    rng = random.Random(1)
+    for _ in range(50):
+        step = rng.randrange(len(window.session))
+        start = time.perf_counter()
+        window.timeline.slider.setValue(step)
+        app.processEvents()
+        times.append(time.perf_counter() - start)
+    print(f"in the app window: opened in {opened:.1f} s; moving the slider to a random step redraws every "
+          f"panel in median {statistics.median(times) * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms")
+    window.close()
+
+
 if __name__ == "__main__":
     main()

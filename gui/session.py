@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import json
 import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional
+
+import orjson
 
 CHECKPOINT_EVERY = 256
 
@@ -183,25 +184,25 @@ class EventStore:
 
     def append(self, event: dict, line: Optional[bytes] = None) -> None:
         if line is None:
-            line = json.dumps(event, separators=(",", ":")).encode()
+            line = orjson.dumps(event)
         self._lines.append(line)
         kind = event["kind"]
         self.kinds.append(KIND_CODES.get(kind, 255))
+        name = event.get("name")
         if kind == "handler_enter":
             self.handler_labels[event["handler_id"]] = event["label"]
-        if kind == "msg_start":
-            self.message_names[event["msg_id"]] = event["name"]
-        name = event.get("name")
-        if name is None and "msg_id" in event:
+        elif kind == "msg_start":
+            self.message_names[event["msg_id"]] = name
+        elif name is None and "msg_id" in event:
             name = self.message_names.get(event["msg_id"])
-        self.names.append(None if name is None else sys.intern(name))
+        self.names.append(name if name is None else sys.intern(name))
         if len(self._cache) < 4096:
             self._cache[len(self._lines) - 1] = event
 
     def __getitem__(self, index: int) -> dict:
         event = self._cache.get(index)
         if event is None:
-            event = json.loads(self._lines[index])
+            event = orjson.loads(self._lines[index])
             if len(self._cache) > 8192:
                 self._cache.clear()
             self._cache[index] = event
@@ -271,19 +272,28 @@ class Session:
 
         reader = RecordingReader(path)
         self.reset(str(path))
-        while True:
-            offset = reader.offset
-            pairs = reader.read_new_raw(chunk_bytes)
-            self.add_events([p[0] for p in pairs], [p[1] for p in pairs])
-            if reader.offset == offset:
-                break
-        if reader.pending and self.ended:  # the run is over: a last line with no newline is whole or cut
-            last, self.truncated = reader.finish_raw()
-            self.add_events([p[0] for p in last], [p[1] for p in last])
+        # Reading creates millions of short-lived dicts: with the cyclic collector on, it would
+        # rescan everything the session has kept so far, again and again (it doubles the time).
+        # They are freed by reference counting; collect once at the end instead.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while True:
+                offset = reader.offset
+                pairs = reader.read_new_raw(chunk_bytes)
+                self.add_events([p[0] for p in pairs], [p[1] for p in pairs])
+                if reader.offset == offset:
+                    break
+            if reader.pending and self.ended:  # the run is over: a last line with no newline is whole or cut
+                last, self.truncated = reader.finish_raw()
+                self.add_events([p[0] for p in last], [p[1] for p in last])
+        finally:
+            if collecting:
+                gc.enable()
         if reader.header is None:
             raise RecordingError(f"{path}: not a MiniPyro recording")
-        # What was just read lives as long as the session: keep the cyclic garbage collector
-        # from scanning it again and again (it would pause the app for tens of milliseconds).
+        # What was read lives as long as the session: keep the collector from scanning it again
+        # (each full collection would pause the app for tens of milliseconds).
         gc.collect()
         gc.freeze()
         return reader
