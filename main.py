@@ -4,6 +4,7 @@
   or a recording); with ``--screenshot`` it saves a picture of the window and exits.
 - ``python main.py run FILE.py [--svi-steps N] [--seed S] [--detail sites|steps] [--record OUT]``
   runs a model file without a window.
+- ``python main.py graph FILE.py --out model.svg`` saves the model's plate diagram.
 - ``python main.py demo`` runs SVI on the seed model in this process and prints it learning.
 """
 
@@ -36,6 +37,16 @@ def demo(steps: int) -> int:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["graph"]:
+        parser = argparse.ArgumentParser(prog="minipyro-studio graph",
+                                         description="Save a model file's plate diagram (SVG or PNG).")
+        parser.add_argument("file", help="a model file")
+        parser.add_argument("--out", required=True, help="where to save: .svg or .png")
+        parser.add_argument("--model-only", action="store_true", help="leave the guide out")
+        options = parser.parse_args(argv[1:])
+        from gui.graph_export import export_graph
+
+        return export_graph(options.file, options.out, include_guide=not options.model_only)
     if argv[:1] in (["run"], ["demo"]):
         parser = argparse.ArgumentParser(prog="minipyro-studio", description=__doc__.splitlines()[0])
         commands = parser.add_subparsers(dest="command")
@@ -45,7 +56,7 @@ def main(argv=None) -> int:
         options = parser.parse_args(argv)
         return cli.run(options) if options.command == "run" else demo(options.steps)
     parser = argparse.ArgumentParser(prog="minipyro-studio", description=__doc__.splitlines()[0],
-                                     epilog="Also: 'run FILE.py' (no window) and 'demo'.")
+                                     epilog="Also: 'run FILE.py' (no window), 'graph FILE.py --out F', 'demo'.")
     parser.add_argument("file", nargs="?", help="a model file (.py) or a recording (.mpr.jsonl)")
     parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window and exit")
     options = parser.parse_args(argv)

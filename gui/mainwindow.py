@@ -18,6 +18,7 @@ from minipyro.recording import RecordingError, RecordingReader, save_lines
 
 from .palette import set_theme, stylesheet, theme_name
 from .panels.console import ConsolePanel
+from .panels.graph import GraphPanel
 from .panels.inspector import InspectorPanel
 from .panels.source import SourcePanel
 from .panels.stack import StackPanel
@@ -48,18 +49,21 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorPanel(self.session)
         self.timeline = TimelinePanel(self.session)
         self.console = ConsolePanel(self.session)
+        self.graph = GraphPanel(self.session)
         self.setCentralWidget(self.source)
         self.docks = {}
         for name, widget, area in (("Handler stack", self.stack, Qt.RightDockWidgetArea),
                                    ("Message inspector", self.inspector, Qt.RightDockWidgetArea),
                                    ("Timeline", self.timeline, Qt.BottomDockWidgetArea),
-                                   ("Console", self.console, Qt.BottomDockWidgetArea)):
+                                   ("Console", self.console, Qt.BottomDockWidgetArea),
+                                   ("Model graph", self.graph, Qt.BottomDockWidgetArea)):
             dock = QDockWidget(name, self)
             dock.setObjectName(name)
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[name] = dock
         self.tabifyDockWidget(self.docks["Timeline"], self.docks["Console"])
+        self.tabifyDockWidget(self.docks["Timeline"], self.docks["Model graph"])
         self.docks["Timeline"].raise_()
 
         self.step_label = QLabel("No run")
@@ -74,6 +78,7 @@ class MainWindow(QMainWindow):
         self.session.sig_events_added.connect(lambda *_: self._update_step_label(self.session.current))
         self.source.sigBreakpointsChanged.connect(self._on_breakpoints)
         self.console.sigOpenLocation.connect(self.source.show_location)
+        self.graph.sigSiteClicked.connect(self.travel_to_site)
         self._follow_timer = QTimer(self)
         self._follow_timer.setInterval(FOLLOW_INTERVAL_MS)
         self._follow_timer.timeout.connect(self._follow_recording)
@@ -359,6 +364,20 @@ class MainWindow(QMainWindow):
     def restart(self):
         self.stop()
         self.run(self.run_entry)
+
+    def travel_to_site(self, which: str, name: str):
+        """Travel to the msg_start of a site of the model or the guide (clicked in the graph)."""
+        start = 0
+        if which == "guide":  # the guide runs after the model's structure is reported
+            model_done = self.session.find(lambda e: e["kind"] == "structure" and e["which"] == "model", 0)
+            start = 0 if model_done is None else model_done
+        step = self.session.find(lambda e: e["kind"] == "msg_start" and e["name"] == name, start)
+        if step is None:
+            step = self.session.find(lambda e: e["kind"] == "msg_start" and e["name"] == name, 0)
+        if step is not None:
+            self.travel(step)
+        self.statusBar().showMessage(f"{which} site '{name}'" + ("" if step is not None else ": not in this run"),
+                                     3000)
 
     def _on_breakpoints(self, specs: list):
         self.timeline.set_breakpoints(specs)

@@ -34,7 +34,8 @@ _PUBLIC = {
     "event": ["Event", "Recording"],
     "recorder": ["record"],
     "recording": ["RecordingError", "load_recording"],
-    "structure": ["model_relations", "model_graph", "graph_from_relations"],
+    "structure": ["model_relations", "model_graph"],
+    "graph": ["graph_from_relations"],
 }
 _MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
 __all__ = list(_MODULE_OF)

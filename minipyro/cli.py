@@ -33,8 +33,9 @@ def shape_text(shape) -> str:
     return " ".join(str(size) for size in shape) if shape else ""
 
 
-def site_table(events: list[dict]) -> str:
-    """One row per site of the last trace of each program: like Pyro's Trace.format_shapes."""
+def site_rows(events: list[dict]) -> list[tuple]:
+    """(site, type, distribution, batch | event, value shape, log_prob shape) for each site, first
+    appearance first: like Pyro's Trace.format_shapes, from msg_start and msg_end events."""
     starts = {e["msg_id"]: e for e in events if e["kind"] == "msg_start"}
     rows, seen = [], set()
     for end in (e for e in events if e["kind"] == "msg_end"):
@@ -53,6 +54,12 @@ def site_table(events: list[dict]) -> str:
             shapes = f"{shape_text(fn.get('batch_shape'))} | {shape_text(fn.get('event_shape'))}".strip()
             log_prob = shape_text((end.get("log_prob") or {}).get("shape", []))
         rows.append((end["name"], end["type"], dist, shapes, value_shape, log_prob))
+    return rows
+
+
+def site_table(events: list[dict]) -> str:
+    """:func:`site_rows` as aligned text."""
+    rows = site_rows(events)
     header = ("site", "type", "distribution", "batch | event", "value", "log_prob")
     widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
     lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()

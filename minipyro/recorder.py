@@ -215,18 +215,18 @@ class Recorder:
 
     def structure(self, which: str, fn, args: tuple = (), kwargs: Optional[dict] = None) -> Optional[Event]:
         """Trace ``fn`` once more (unobserved) and emit its relations and plate sizes."""
-        from .structure import plate_sizes, provenance_trace, relations_of_trace
+        from .structure import structure_fields
 
         previous = runtime.set_observer(None)
         try:
-            # A run of the model the user did not ask for: its prints are not theirs to read.
+            # Runs of the model the user did not ask for: their prints are not theirs to read.
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                tr = provenance_trace(fn, args, kwargs)
+                fields = structure_fields(fn, args, kwargs)
         except Exception:  # the structure is a view; a model that fails here fails visibly elsewhere
             return None
         finally:
             runtime.set_observer(previous)
-        return self.emit("structure", which=which, relations=relations_of_trace(tr), plates=plate_sizes(tr))
+        return self.emit("structure", which=which, **fields)
 
     def error(self, error: BaseException, msg_id: Optional[int] = None, outer_frame=None) -> None:
         fields = {"type": type(error).__name__, "message": str(error),

@@ -11,6 +11,7 @@ import torch
 from pyro.distributions import ExpandedDistribution, Independent, MaskedDistribution, validation_enabled
 from pyro.ops.provenance import ProvenanceTensor, detach_provenance, get_provenance
 
+from .graph import graph_from_relations
 from .handlers import trace
 from .primitives import is_subsample_site
 from .runtime import Messenger
@@ -121,6 +122,21 @@ def plate_sizes(tr) -> dict:
     return sizes
 
 
+def site_plates(tr) -> dict:
+    """Each sample site's plates, outermost first: true membership, overlapping plates included."""
+    return {name: [frame.name for frame in site["cond_indep_stack"]]
+            for name, site in tr.items() if site["type"] == "sample" and not is_subsample_site(site)}
+
+
+def structure_fields(fn, args=(), kwargs=None) -> dict:
+    """What a ``structure`` event carries: Pyro's relations, the relations with deterministic
+    sites as nodes of their own (for the graph), plate sizes and each site's plates."""
+    tr = provenance_trace(fn, args, kwargs)
+    deterministic = provenance_trace(fn, args, kwargs, include_deterministic=True)
+    return {"relations": relations_of_trace(tr), "deterministic_relations": relations_of_trace(deterministic),
+            "plates": plate_sizes(tr), "site_plates": site_plates(tr)}
+
+
 def model_relations(model, *args, **kwargs) -> dict:
     """What ``pyro.infer.inspect.get_model_relations(model, args, kwargs)`` returns, for this core.
 
@@ -136,33 +152,6 @@ def model_relations(model, *args, **kwargs) -> dict:
     return relations_of_trace(provenance_trace(model, args, kwargs))
 
 
-def graph_from_relations(relations: dict, plates: dict):
-    """A ``networkx.DiGraph``: a node per sample site and param, an edge per dependency.
-
-    Node attributes: ``type`` ("sample", "deterministic" or "param"),
-    ``observed``, ``dist`` (or the param's ``constraint``) and ``plates`` (the
-    names of the plates around the site). ``graph.graph["plates"]`` maps each
-    plate to its size.
-    """
-    import networkx as nx
-
-    graph = nx.DiGraph(plates=dict(plates))
-    plates_of: dict = {}
-    for plate, sites in relations["plate_sample"].items():
-        for site in sites:
-            plates_of.setdefault(site, []).append(plate)
-    for name, dist in relations["sample_dist"].items():
-        graph.add_node(name, type="deterministic" if dist == "Deterministic" else "sample",
-                       observed=name in relations["observed"], dist=dist, plates=plates_of.get(name, []))
-    for name, constraint in relations["param_constraint"].items():
-        graph.add_node(name, type="param", observed=False, dist=None, constraint=constraint, plates=[])
-    for target, sources in relations["sample_sample"].items():
-        graph.add_edges_from((source, target) for source in sources)
-    for target, sources in relations["sample_param"].items():
-        graph.add_edges_from((source, target) for source in sources)
-    return graph
-
-
 def model_graph(model, *args, **kwargs):
     """The model's dependency graph (see :func:`graph_from_relations`).
 
@@ -170,4 +159,4 @@ def model_graph(model, *args, **kwargs):
     ``deterministic`` site is kept: ``a → d → c`` rather than ``a → c``.
     """
     tr = provenance_trace(model, args, kwargs, include_deterministic=True)
-    return graph_from_relations(relations_of_trace(tr), plate_sizes(tr))
+    return graph_from_relations(relations_of_trace(tr), plate_sizes(tr), site_plates(tr))
