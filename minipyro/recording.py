@@ -194,7 +194,8 @@ class RecordingReader:
             # which matters for a million-event recording.
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as error:
-            reason = "nested deeper than the parser allows" if "recursion" in str(error) else f"not a JSON line ({error})"
+            deep = "depth" in str(error) or "recursion" in str(error)
+            reason = "nested deeper than the parser allows" if deep else f"not a JSON line ({error})"
             self._fail(line_number, reason)
         # Counting brackets is cheap; only a line with many of them needs walking.
         if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
