@@ -22,11 +22,13 @@ from .panels.graph import GraphPanel
 from .panels.inspector import InspectorPanel
 from .panels.source import SourcePanel
 from .panels.stack import StackPanel
+from .panels.svi import SviPanel
 from .panels.timeline import TimelinePanel
 from .runner_bridge import RunnerBridge
 from .session import Session
 
 FOLLOW_INTERVAL_MS = 250  # how often a recording being written is read again
+FOLLOW_TAIL_MS = 100  # while a run streams, how often the panels move to the newest step
 MAX_RECENT = 8
 
 
@@ -50,13 +52,15 @@ class MainWindow(QMainWindow):
         self.timeline = TimelinePanel(self.session)
         self.console = ConsolePanel(self.session)
         self.graph = GraphPanel(self.session)
+        self.svi = SviPanel(self.session)
         self.setCentralWidget(self.source)
         self.docks = {}
         for name, widget, area in (("Handler stack", self.stack, Qt.RightDockWidgetArea),
                                    ("Message inspector", self.inspector, Qt.RightDockWidgetArea),
                                    ("Timeline", self.timeline, Qt.BottomDockWidgetArea),
                                    ("Console", self.console, Qt.BottomDockWidgetArea),
-                                   ("Model graph", self.graph, Qt.BottomDockWidgetArea)):
+                                   ("Model graph", self.graph, Qt.BottomDockWidgetArea),
+                                   ("SVI monitor", self.svi, Qt.BottomDockWidgetArea)):
             dock = QDockWidget(name, self)
             dock.setObjectName(name)
             dock.setWidget(widget)
@@ -64,6 +68,7 @@ class MainWindow(QMainWindow):
             self.docks[name] = dock
         self.tabifyDockWidget(self.docks["Timeline"], self.docks["Console"])
         self.tabifyDockWidget(self.docks["Timeline"], self.docks["Model graph"])
+        self.tabifyDockWidget(self.docks["Timeline"], self.docks["SVI monitor"])
         self.docks["Timeline"].raise_()
 
         self.step_label = QLabel("No run")
@@ -79,6 +84,13 @@ class MainWindow(QMainWindow):
         self.source.sigBreakpointsChanged.connect(self._on_breakpoints)
         self.console.sigOpenLocation.connect(self.source.show_location)
         self.graph.sigSiteClicked.connect(self.travel_to_site)
+        self.svi.sigRun.connect(lambda settings: self.run("svi", svi_settings=settings))
+        self.svi.sigCommand.connect(self._on_svi_command)
+        self._show_capture = False
+        self._follow_tail = QTimer(self)
+        self._follow_tail.setSingleShot(True)
+        self._follow_tail.setInterval(FOLLOW_TAIL_MS)
+        self._follow_tail.timeout.connect(self._follow_newest)
         self._follow_timer = QTimer(self)
         self._follow_timer.setInterval(FOLLOW_INTERVAL_MS)
         self._follow_timer.timeout.connect(self._follow_recording)
@@ -107,7 +119,8 @@ class MainWindow(QMainWindow):
             "quit": self._action("Quit", self.close, "Ctrl+Q"),
             "run": self._action("Run trace", lambda: self.run("trace"), "Ctrl+R",
                                 "Run the model and guide once, paused at the first step"),
-            "run_svi": self._action("Run SVI", lambda: self.run("svi"), "Ctrl+Shift+R"),
+            "run_svi": self._action("Run SVI", lambda: self.run("svi", svi_settings=self.svi.settings()),
+                                    "Ctrl+Shift+R"),
             "step": self._action("Step", self.step, "F11", "Step to the next event"),
             "step_message": self._action("Step over message", self.step_message, "F10",
                                          "Step to the end of the current message"),
@@ -154,6 +167,7 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self):
         state = self.bridge.state
+        self.svi.set_run_state(state)
         live = state in ("running", "paused")
         has_model = self.model_path is not None
         at_end = self.session.current >= len(self.session) - 1
@@ -188,6 +202,7 @@ class MainWindow(QMainWindow):
         self.model_path = path
         self.session.reset(str(path))
         self.source.load(path)
+        self.svi.load_settings(path)
         self.setWindowTitle(f"{path.name} — MiniPyro Studio")
         self._remember(path)
         self._update_step_label(-1)
@@ -286,22 +301,44 @@ class MainWindow(QMainWindow):
         return Path(self.settings.value("last_folder") or Path.cwd())
 
     # Running and stepping ------------------------------------------------------------------
-    def run(self, entry: str = "trace", start_paused: bool | None = None) -> None:
+    def run(self, entry: str = "trace", start_paused: bool | None = None, svi_settings: dict | None = None) -> None:
         if self.model_path is None or self.bridge.state in ("running", "paused"):
             return
         self.run_entry = entry
         self.session.reset(str(self.model_path))
         self.console.clear()
         paused = entry == "trace" if start_paused is None else start_paused
+        if entry == "svi":
+            self.docks["SVI monitor"].raise_()
         self.bridge.command("run", self.model_path, entry=entry, breakpoints=self.source.breakpoints(),
-                            start_paused=paused, detail="steps" if entry == "trace" else "sites")
+                            start_paused=paused, detail="steps" if entry == "trace" else "sites",
+                            svi=svi_settings)
         self._update_step_label(-1)
 
     def _on_runner_events(self, events: list):
         at_tail = self.session.current >= len(self.session) - 1
+        first = len(self.session)
         self.session.add_events(events)
-        if at_tail and self.bridge.state == "running":
+        if self._show_capture:
+            note = self.session.find(lambda e: e["kind"] == "output" and e["stream"] == "runner", first)
+            start = None if note is None else self.session.find(lambda e: e["kind"] == "msg_start", note)
+            if start is not None:  # the captured step has arrived: show its first message
+                self._show_capture = False
+                self.travel(start)
+                self.docks["Handler stack"].raise_()
+                return
+        if at_tail and self.bridge.state == "running" and not self._follow_tail.isActive():
+            self._follow_tail.start()  # follow the newest step, at most ~10 times a second
+
+    def _follow_newest(self):
+        if self.session.current < len(self.session) - 1 and self.bridge.state == "running":
             self.session.set_current(len(self.session) - 1)
+
+    def _on_svi_command(self, name: str):
+        if name == "capture":
+            self._show_capture = True
+        self.bridge.command(name)
+        self._update_actions()
 
     def _on_runner_control(self, message: dict):
         name = message["control"]

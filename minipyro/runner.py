@@ -448,7 +448,9 @@ def _svi_entry(model_file, settings: dict, recorder, commands: Commands, debugge
             runtime.set_observer(previous)
             recorder.set_detail(detail)
         if not math.isfinite(loss):
-            raise NonFiniteLoss(step, loss)
+            if settings.get("stop_on_nonfinite", True):
+                raise NonFiniteLoss(step, loss)
+            recorder.emit("output", stream="stderr", text=f"the loss is {loss} at step {step}; going on\n")
 
 
 def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, captures=()) -> str:
