@@ -4,10 +4,11 @@ Each school's effect ``theta`` is drawn around a shared mean ``mu`` with spread 
 each school reports one noisy estimate ``obs`` with a known standard error.
 
 What to watch:
-1. ``plate("schools", 8)`` makes ``theta`` and ``obs`` eight independent copies: their
-   distributions are broadcast to batch shape [8] and ``cond_indep_stack`` names the plate.
-2. ``mu`` and ``tau`` are outside the plate: one value shared by every school.
-3. In the model graph, ``theta`` depends on ``mu`` and ``tau``, ``obs`` on ``theta``.
+1. ``plate("schools", 8)`` makes ``sample("theta")`` and ``sample("obs")`` eight independent
+   copies: their distributions are broadcast to batch shape [8] and ``cond_indep_stack``
+   names the plate.
+2. ``sample("mu")`` and ``sample("tau")`` are outside the plate: one value for every school.
+3. In the model graph, theta depends on mu and tau, obs on theta.
 """
 
 import torch

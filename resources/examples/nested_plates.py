@@ -3,9 +3,9 @@
 What to watch:
 1. ``plate("schools", 3)`` takes dim -1 (the rightmost) and ``plate("classes", 4)``, entered
    inside it, takes dim -2: automatic dims count from the right, skipping taken ones.
-2. ``class_effect`` is in both plates: its batch shape is [4, 3]; ``school_effect`` only in
-   the outer one: [3]. Broadcasting lines them up.
-3. ``score`` is inside all three plates, observed with shape [5, 4, 3].
+2. ``sample("class_effect")`` is in both plates: its batch shape is [4, 3];
+   ``sample("school_effect")`` only in the outer one: [3]. Broadcasting lines them up.
+3. ``sample("score")`` is inside all three plates, observed with shape [5, 4, 3].
 """
 
 import torch
