@@ -59,12 +59,19 @@ def main(argv=None) -> int:
                                      epilog="Also: 'run FILE.py' (no window), 'graph FILE.py --out F', 'demo'.")
     parser.add_argument("file", nargs="?", help="a model file (.py) or a recording (.mpr.jsonl)")
     parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window and exit")
+    parser.add_argument("--show", action="append", choices=("stack", "graph", "svi", "console", "timeline",
+                                                            "gallery", "lesson", "inspector"),
+                        help="with --screenshot: bring this panel to the front (repeatable)")
+    parser.add_argument("--theme", choices=("light", "dark", "contrast"), help="with --screenshot: the theme")
+    parser.add_argument("--presentation", action="store_true", help="with --screenshot: presentation mode")
+    parser.add_argument("--svi-steps", type=int, default=0, help="with --screenshot: run SVI for N steps first")
     options = parser.parse_args(argv)
     if options.file is not None and not Path(options.file).exists():
         parser.error(f"{options.file}: no such file")
     from gui.app import main as app_main
 
-    return app_main(options.file, options.screenshot)
+    return app_main(options.file, options.screenshot, show=options.show, theme=options.theme,
+                    presentation=options.presentation, svi_steps=options.svi_steps)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -64,13 +65,28 @@ def screenshot(window: MainWindow, path: str) -> None:
     window.grab().save(str(path), "PNG")
 
 
-def main(file=None, screenshot_path=None, settings: QSettings | None = None) -> int:
+PANELS = {"stack": "Handler stack", "graph": "Model graph", "svi": "SVI monitor", "console": "Console",
+          "timeline": "Timeline", "gallery": "Examples", "lesson": "Lesson", "inspector": "Message inspector"}
+
+
+def run_svi_for_picture(window: MainWindow, steps: int) -> None:
+    window.svi.steps.setValue(steps)
+    window.run("svi", svi_settings=window.svi.settings())
+    controller = window.bridge.controller
+    controller.wait_until("finished", "dead", timeout=600)
+    window.bridge.flush()
+    QApplication.processEvents()
+    window.svi.redraw()
+
+
+def main(file=None, screenshot_path=None, settings: QSettings | None = None, show=None, theme=None,
+         presentation=False, svi_steps=0) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("MiniPyro Studio")
     if screenshot_path is not None:
         # Pictures must not depend on a person's saved layout.
-        settings = QSettings(str(Path(screenshot_path).with_suffix(".ini")), QSettings.IniFormat)
-        settings.clear()
+        settings = QSettings(str(Path(tempfile.mkdtemp(prefix="minipyro-shot-")) / "settings.ini"),
+                             QSettings.IniFormat)
     window = MainWindow(settings)
     if screenshot_path is not None:
         window.resize(*SCREENSHOT_SIZE)
@@ -79,13 +95,20 @@ def main(file=None, screenshot_path=None, settings: QSettings | None = None) -> 
         window.open_path(file)
     if screenshot_path is None:
         return app.exec()
+    if theme:
+        window.apply_theme(theme)
+    if presentation:
+        window.toggle_presentation()
     if file is not None and str(file).endswith(".jsonl"):
         show_recording_mid_message(window)
+    elif file is not None and svi_steps:
+        run_svi_for_picture(window, svi_steps)
     elif file is not None:
         step_to_mid_message(window)
+    for name in show or []:
+        window.docks[PANELS[name]].raise_()
     screenshot(window, screenshot_path)
     window.close()
-    Path(screenshot_path).with_suffix(".ini").unlink(missing_ok=True)
     window.deleteLater()
     app.processEvents()
     return 0

@@ -10,16 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QToolBar)
 
 from minipyro.recording import RecordingError, RecordingReader, save_lines
 
-from .palette import set_theme, stylesheet, theme_name
+from .palette import set_theme, stylesheet, system_theme, theme_name
 from .panels.console import ConsolePanel
 from .panels.graph import GraphPanel
 from .panels.inspector import InspectorPanel
+from .panels.lessons import GalleryPanel, LessonPanel
 from .panels.source import SourcePanel
 from .panels.stack import StackPanel
 from .panels.svi import SviPanel
@@ -30,6 +31,9 @@ from .session import Session
 FOLLOW_INTERVAL_MS = 250  # how often a recording being written is read again
 FOLLOW_TAIL_MS = 100  # while a run streams, how often the panels move to the newest step
 MAX_RECENT = 8
+PRESENTATION_ZOOM = 1.5
+PRESENTATION_ANIMATION_MS = 600
+NORMAL_ANIMATION_MS = 160
 
 
 class MainWindow(QMainWindow):
@@ -53,6 +57,8 @@ class MainWindow(QMainWindow):
         self.console = ConsolePanel(self.session)
         self.graph = GraphPanel(self.session)
         self.svi = SviPanel(self.session)
+        self.gallery = GalleryPanel()
+        self.lesson = LessonPanel()
         self.setCentralWidget(self.source)
         self.docks = {}
         for name, widget, area in (("Handler stack", self.stack, Qt.RightDockWidgetArea),
@@ -66,6 +72,14 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[name] = dock
+        for name, widget in (("Examples", self.gallery), ("Lesson", self.lesson)):
+            dock = QDockWidget(name, self)
+            dock.setObjectName(name)
+            dock.setWidget(widget)
+            self.addDockWidget(Qt.LeftDockWidgetArea, dock)
+            self.docks[name] = dock
+        self.tabifyDockWidget(self.docks["Examples"], self.docks["Lesson"])
+        self.gallery.sigOpen.connect(self.open_model)
         self.tabifyDockWidget(self.docks["Timeline"], self.docks["Console"])
         self.tabifyDockWidget(self.docks["Timeline"], self.docks["Model graph"])
         self.tabifyDockWidget(self.docks["Timeline"], self.docks["SVI monitor"])
@@ -95,7 +109,9 @@ class MainWindow(QMainWindow):
         self._follow_timer.setInterval(FOLLOW_INTERVAL_MS)
         self._follow_timer.timeout.connect(self._follow_recording)
 
-        self.apply_theme(self.settings.value("theme", "light"))
+        self.presenting = False
+        self.apply_theme(self.settings.value("theme") or None)
+        self.docks["Examples"].raise_()
         self._restore_layout()
         self._update_actions()
 
@@ -138,6 +154,9 @@ class MainWindow(QMainWindow):
             "zoom_reset": self._action("Reset text size", lambda: self.zoom(None), "Ctrl+0"),
             "light": self._action("Light theme", lambda: self.apply_theme("light")),
             "dark": self._action("Dark theme", lambda: self.apply_theme("dark")),
+            "system": self._action("Theme of the system", lambda: self.apply_theme(None)),
+            "presentation": self._action("Presentation mode", self.toggle_presentation, "F9",
+                                         "Large text, high contrast and a slower message, for a class"),
         }
         toolbar = QToolBar("Run", self)
         toolbar.setObjectName("RunToolbar")
@@ -162,7 +181,8 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
-        for name in ("light", "dark", "zoom_in", "zoom_out", "zoom_reset"):
+        a["presentation"].setCheckable(True)
+        for name in ("system", "light", "dark", "presentation", "zoom_in", "zoom_out", "zoom_reset"):
             view_menu.addAction(a[name])
 
     def _update_actions(self):
@@ -203,6 +223,8 @@ class MainWindow(QMainWindow):
         self.session.reset(str(path))
         self.source.load(path)
         self.svi.load_settings(path)
+        self.lesson.show_file(path)
+        self.docks["Lesson"].raise_()
         self.setWindowTitle(f"{path.name} — MiniPyro Studio")
         self._remember(path)
         self._update_step_label(-1)
@@ -310,6 +332,7 @@ class MainWindow(QMainWindow):
         paused = entry == "trace" if start_paused is None else start_paused
         if entry == "svi":
             self.docks["SVI monitor"].raise_()
+            self.resizeDocks([self.docks["SVI monitor"]], [max(520, self.height() // 2)], Qt.Vertical)
         self.bridge.command("run", self.model_path, entry=entry, breakpoints=self.source.breakpoints(),
                             start_paused=paused, detail="steps" if entry == "trace" else "sites",
                             svi=svi_settings)
@@ -422,13 +445,29 @@ class MainWindow(QMainWindow):
             self.bridge.command("set_breakpoints", specs)
 
     # View ----------------------------------------------------------------------------
-    def apply_theme(self, name: str):
-        set_theme(name)
-        self.settings.setValue("theme", theme_name())
+    def apply_theme(self, name: str | None):
+        """A named theme, or None to follow the system's light or dark scheme."""
+        self.settings.setValue("theme", name or "")
+        set_theme(name or system_theme())
         QApplication.instance().setStyleSheet(stylesheet())
+        self.svi.apply_theme()
         for widget in (self.stack, self.source, self.timeline):
             widget.update()
         self.session.sig_step_changed.emit(self.session.current)
+
+    def toggle_presentation(self):
+        """For a class: text half as large again, the high-contrast theme, a slower message."""
+        self.presenting = not self.presenting
+        self.actions_by_name["presentation"].setChecked(self.presenting)
+        if self.presenting:
+            self._theme_before = self.settings.value("theme") or None
+            self.zoom(PRESENTATION_ZOOM)
+            self.apply_theme("contrast")
+            self.stack.animation_ms = PRESENTATION_ANIMATION_MS
+        else:
+            self.zoom(None)
+            self.apply_theme(self._theme_before)
+            self.stack.animation_ms = NORMAL_ANIMATION_MS
 
     def zoom(self, factor):
         """Multiply the text size by ``factor``; None goes back to the size the app started with."""
@@ -437,9 +476,8 @@ class MainWindow(QMainWindow):
         size = self.base_font_size if factor is None else max(6.0, min(48.0, font.pointSizeF() * factor))
         font.setPointSizeF(size)
         app.setFont(font)
-        source_font = self.source.font()
-        source_font.setPointSizeF(size)
-        self.source.setFont(source_font)
+        self.source.set_text_size(size)
+        self.timeline.view.verticalHeader().setDefaultSectionSize(QFontMetrics(font).height() + 6)
         self.stack.update()
 
     def _restore_layout(self):
@@ -451,6 +489,7 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.docks["Handler stack"]], [560], Qt.Horizontal)
             self.resizeDocks([self.docks["Handler stack"], self.docks["Message inspector"]], [420, 380], Qt.Vertical)
             self.resizeDocks([self.docks["Timeline"]], [300], Qt.Vertical)
+            self.resizeDocks([self.docks["Examples"]], [300], Qt.Horizontal)
         state = self.settings.value("window_state")
         if isinstance(state, QByteArray):
             self.restoreState(state)

@@ -15,8 +15,26 @@ THEMES = {
         "token_text": "#10141a", "badge": "#ffc46b", "changed": "#5a4a16", "error": "#ff6b6b",
         "breakpoint": "#ff6b6b", "highlight_line": "#4a4320", "selection": "#34507f",
     },
+    # presentation: black on white, strong borders, saturated accents, for projectors
+    "contrast": {
+        "window": "#ffffff", "panel": "#ffffff", "box": "#ffffff", "border": "#000000", "text": "#000000",
+        "muted": "#222222", "accent": "#0033cc", "current": "#ffe14d", "token": "#0033cc",
+        "token_text": "#ffffff", "badge": "#8a1500", "changed": "#ffe14d", "error": "#cc0000",
+        "breakpoint": "#cc0000", "highlight_line": "#ffe14d", "selection": "#99bbff",
+    },
 }
 _current = {"name": "light"}
+
+
+def system_theme() -> str:
+    """"dark" when the desktop asks for a dark colour scheme, else "light"."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    try:
+        return "dark" if QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark else "light"
+    except AttributeError:  # Qt before 6.5 has no colour scheme hint
+        return "light"
 
 
 def set_theme(name: str) -> None:

@@ -92,6 +92,17 @@ class SourcePanel(QPlainTextEdit):
         self.current_line = None
         self._highlight()
 
+    def set_text_size(self, points: float) -> None:
+        """Change the code's size (the document keeps its old layout unless it is laid out again)."""
+        font = self.font()
+        font.setPointSizeF(points)
+        self.setFont(font)
+        # the app's style sheet would win over setFont for the text itself
+        self.setStyleSheet(f"QPlainTextEdit {{ font-family: '{font.family()}'; font-size: {points:.1f}pt; }}")
+        self.setPlainText(self.toPlainText())
+        self.setViewportMargins(self.gutter_width(), 0, 0, 0)
+        self._highlight()
+
     def breakpoints(self) -> list:
         return [self.sites[line] for line in sorted(self.breakpoint_lines)]
 

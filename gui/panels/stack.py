@@ -21,12 +21,12 @@ class StackPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.state = None
-        self.animation_ms = 160
+        self.animation_ms = 160  # presentation mode slows it down
         self._token_y = None
         self._animation = QVariantAnimation(self)
         self._animation.setEasingCurve(QEasingCurve.OutCubic)
         self._animation.valueChanged.connect(self._on_animation)
-        self.setMinimumSize(360, 260)
+        self.setMinimumSize(300, 220)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         session.sig_step_changed.connect(self._on_step)
         session.sig_reset.connect(lambda: self._on_step(-1))

@@ -69,8 +69,6 @@ class SviPanel(QWidget):
         for button in (self.run_button, self.pause_button, self.stop_button, self.capture_button):
             settings.addWidget(button)
         settings.addStretch(1)
-        settings.addWidget(self.csv_button)
-        settings.addWidget(self.png_button)
 
         self.smoothing = QSlider(Qt.Horizontal, minimum=0, maximum=99, value=60)
         self.smoothing.setFixedWidth(160)
@@ -85,6 +83,8 @@ class SviPanel(QWidget):
         view.addWidget(self.smoothing)
         for widget in (self.log_y, QLabel("x axis"), self.x_axis, self.ignore_outliers, self.reset_button):
             view.addWidget(widget)
+        view.addWidget(self.csv_button)
+        view.addWidget(self.png_button)
         view.addStretch(1)
         view.addWidget(self.status)
 
@@ -136,6 +136,17 @@ class SviPanel(QWidget):
             signal.connect(self._mark_dirty)
         self.reset_button.clicked.connect(self.reset_zoom)
         self.run_list.itemChanged.connect(self._on_run_toggled)
+
+    def apply_theme(self) -> None:
+        palette = colors()
+        self.plots.setBackground(palette["panel"])
+        for plot in (self.loss_plot, self.param_plot, self.grad_plot):
+            for axis in ("left", "bottom"):
+                plot.getAxis(axis).setPen(palette["muted"])
+                plot.getAxis(axis).setTextPen(palette["text"])
+            plot.setTitle(plot.titleLabel.text, color=palette["text"].name())
+        self._layout = None  # make the curves again
+        self._mark_dirty()
 
     # Settings ----------------------------------------------------------------------
     def load_settings(self, path) -> None:
