@@ -7,7 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from .mainwindow import MainWindow
@@ -107,6 +107,11 @@ def main(file=None, screenshot_path=None, settings: QSettings | None = None, sho
         step_to_mid_message(window)
     for name in show or []:
         window.docks[PANELS[name]].raise_()
+    QApplication.processEvents()
+    if "graph" in (show or []):
+        window.resizeDocks([window.docks["Model graph"]], [620], Qt.Vertical)
+        QApplication.processEvents()
+        window.graph.view.fit()
     screenshot(window, screenshot_path)
     window.close()
     window.deleteLater()

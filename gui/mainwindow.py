@@ -451,6 +451,7 @@ class MainWindow(QMainWindow):
         set_theme(name or system_theme())
         QApplication.instance().setStyleSheet(stylesheet())
         self.svi.apply_theme()
+        self.graph.refresh()
         for widget in (self.stack, self.source, self.timeline):
             widget.update()
         self.session.sig_step_changed.emit(self.session.current)

@@ -111,6 +111,7 @@ class GraphPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.structures: dict = {}  # which -> structure event
+        self._needs_fit = False
         self.nodes: dict = {}  # (which, name) -> NodeItem
         self.layouts: dict = {}
         self.scene = QGraphicsScene(self)
@@ -185,7 +186,27 @@ class GraphPanel(QWidget):
                 self.nodes[(which, name)] = item
             left += placed.width + GAP_BETWEEN_PROGRAMS
         self._link_guide_to_model(palette)
-        self.view.fit()
+        self._needs_fit = True
+        self._fit_if_shown()
+
+    def _fit_if_shown(self):
+        if self._needs_fit and self.view.isVisible() and self.view.viewport().width() > 50:
+            self._needs_fit = False
+            self.view.fit()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self._fit_if_shown()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._needs_fit = self._needs_fit or not self.nodes
+        self._fit_if_shown()
+
+    def refresh(self):
+        """Draw again (after a theme change: the plates and edges keep the colours they were drawn with)."""
+        if self.structures:
+            self._rebuild()
 
     def _draw_plates(self, placed, left, palette):
         for box in placed.plates:
