@@ -392,17 +392,17 @@ class MainWindow(QMainWindow):
             self.travel(self.session.current + 1)
 
     def step_message(self):
-        if self._live_at_tail():
-            self.bridge.command("step_message")
-            return
-        target = self.session.end_of_message(self.session.current)
-        self.travel(target if target is not None else len(self.session) - 1)
+        self._step_to("step_message", self.session.end_of_message)
 
     def step_out(self):
+        self._step_to("step_out", self.session.exit_of_handler)
+
+    def _step_to(self, command: str, find):
+        """Live at the newest step: ask the runner. Travelling: find the step among the events."""
         if self._live_at_tail():
-            self.bridge.command("step_out")
+            self.bridge.command(command)
             return
-        target = self.session.exit_of_handler(self.session.current)
+        target = find(self.session.current)
         self.travel(target if target is not None else len(self.session) - 1)
 
     def continue_(self):
