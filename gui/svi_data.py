@@ -164,6 +164,8 @@ def _ema(values: np.ndarray, weight: float, last: float, count: int):
 
 def robust_range(values: np.ndarray, low: float = 1.0, high: float = 99.0):
     """A y range that ignores outliers: the given percentiles of the finite values, padded."""
+    if len(values) > 20_000:  # percentiles of a strided sample: the same picture, far cheaper
+        values = values[:: len(values) // 10_000]
     finite = values[np.isfinite(values)]
     if len(finite) == 0:
         return None

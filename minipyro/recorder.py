@@ -101,17 +101,17 @@ class Recorder:
             self._next_handler_id += 1
         return tag[1]
 
-    def _handler_event(self, kind: str, handler) -> None:
-        # The handler is the top of the stack both when it enters and when it exits.
-        depth = len(runtime.PYRO_STACK) - 1
-        self.emit(kind, handler_id=self.handler_id(handler), handler=type(handler).__name__,
-                  label=handler.label(), depth=depth)
-
     def handler_enter(self, handler) -> None:
-        self._handler_event("handler_enter", handler)
+        # The handler is the top of the stack both when it enters and when it exits; its
+        # label is made once, here (a plate's dim is known from now on), and kept for the exit.
+        handler.__dict__["_recorder_label"] = label = handler.label()
+        self.emit("handler_enter", handler_id=self.handler_id(handler), handler=type(handler).__name__,
+                  label=label, depth=len(runtime.PYRO_STACK) - 1)
 
     def handler_exit(self, handler) -> None:
-        self._handler_event("handler_exit", handler)
+        label = handler.__dict__.get("_recorder_label") or handler.label()
+        self.emit("handler_exit", handler_id=self.handler_id(handler), handler=type(handler).__name__,
+                  label=label, depth=len(runtime.PYRO_STACK) - 1)
 
     # Messages ----------------------------------------------------------------
     def apply_stack(self, msg):
@@ -126,8 +126,13 @@ class Recorder:
                 runtime.observed_apply_stack(msg, self)
             else:
                 runtime.unobserved_apply_stack(msg)
+            fn = msg["fn"]
+            final_fn = None
+            if isinstance(fn, torch.distributions.Distribution):  # as the handlers left it (broadcast)
+                final_fn = {"dist": type(fn).__name__, "batch_shape": list(fn.batch_shape),
+                            "event_shape": list(fn.event_shape)}
             self.emit("msg_end", msg_id=msg_id, type=msg["type"], name=msg["name"],
-                      value=summarize(msg["value"]), log_prob=self._log_prob(msg), fn=self._final_fn(msg))
+                      value=summarize(msg["value"]), log_prob=self._log_prob(msg, final_fn), fn=final_fn)
             return msg
         except Exception as error:
             if not getattr(error, "_minipyro_reported", False):
@@ -157,16 +162,9 @@ class Recorder:
         }
 
     @staticmethod
-    def _final_fn(msg):
-        """The distribution as the handlers left it (a plate may have broadcast it)."""
-        fn = msg["fn"]
-        if not isinstance(fn, torch.distributions.Distribution):
-            return None
-        return {"dist": type(fn).__name__, "batch_shape": list(fn.batch_shape), "event_shape": list(fn.event_shape)}
-
-    @staticmethod
-    def _log_prob(msg):
-        if msg["type"] != "sample":
+    def _log_prob(msg, final_fn):
+        """The log-density's shape (computing the log-density itself would cost a distribution op)."""
+        if msg["type"] != "sample" or final_fn is None:
             return None
         shape = log_prob_shape(msg)
         return None if shape is None else {"shape": shape}

@@ -180,6 +180,7 @@ class Messenger:
                                 "pass one first: handler(fn, ...)")
             bound = copy.copy(self)
             bound.__dict__.pop("_recorder_id", None)  # a new handler, a new identity in recordings
+            bound.__dict__.pop("_recorder_label", None)
             bound.fn = args[0]
             return bound
         with self:

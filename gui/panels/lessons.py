@@ -36,7 +36,8 @@ def read_lesson(path) -> Lesson:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "title" for t in node.targets) \
                 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             title = node.value.value
-    return Lesson(path, title, doc.splitlines()[0] if doc else "", doc)
+    summary = doc.splitlines()[0].replace("``", "") if doc else ""
+    return Lesson(path, title, summary, doc)
 
 
 def lessons(folder=EXAMPLES) -> list[Lesson]:

@@ -65,6 +65,8 @@ class SourcePanel(QPlainTextEdit):
         self.session = session
         self.setReadOnly(True)
         self.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.setPlaceholderText("Open a model (Ctrl+O) or a recording (Ctrl+Shift+O), or pick a lesson from "
+                                "Examples on the left.\n\nThen Ctrl+R runs it, paused at the first step.")
         self.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         self.path = None
         self.sites: dict = {}

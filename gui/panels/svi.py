@@ -3,6 +3,8 @@ param store, for the current run and the runs before it (TensorBoard's scalars, 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
@@ -88,13 +90,13 @@ class SviPanel(QWidget):
         view.addStretch(1)
         view.addWidget(self.status)
 
-        pg.setConfigOptions(antialias=True)
+        pg.setConfigOptions(antialias=False)  # antialiased lines of 100 000 points cost ~5x to draw
         self.plots = pg.GraphicsLayoutWidget()
         self.loss_plot = self.plots.addPlot(row=0, col=0, colspan=2, title="loss")
         self.param_plot = self.plots.addPlot(row=1, col=0, title="parameters")
         self.grad_plot = self.plots.addPlot(row=1, col=1, title="gradient norms")
         for plot in (self.loss_plot, self.param_plot, self.grad_plot):
-            plot.showGrid(x=True, y=True, alpha=0.2)
+            # no grid: pyqtgraph draws it with the axes, and replaying it dominated each frame
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
         self.loss_plot.addLegend(offset=(-10, 10))
@@ -223,7 +225,11 @@ class SviPanel(QWidget):
     def _redraw_if_dirty(self):
         if self._dirty and self.isVisible():
             self._dirty = False
+            started = time.perf_counter()
             self.redraw()
+            # Leave the event loop at least twice the drawing time: a slow paint must not starve it.
+            spent_ms = (time.perf_counter() - started) * 1000
+            self._timer.setInterval(max(REDRAW_INTERVAL_MS, int(3 * spent_ms)))
 
     def redraw(self):
         """Update the curves. Curves are created once per run and given new data after that:
@@ -261,7 +267,7 @@ class SviPanel(QWidget):
                 item.setData(x[: series.size], series.values)
         if visible_losses and self.ignore_outliers.isChecked() and not self.log_y.isChecked():
             y_range = robust_range(np.concatenate(visible_losses))
-            if y_range is not None:
+            if y_range is not None and _moved(self.loss_plot.viewRange()[1], y_range):
                 self.loss_plot.setYRange(*y_range, padding=0)
         self._update_status()
         self._fill_param_table()
@@ -357,3 +363,8 @@ class SviPanel(QWidget):
         if path:
             self.export_png(path)
 
+
+def _moved(current, target, tolerance=0.02) -> bool:
+    """Whether a range changed by more than a small part of its span (a new range redraws the axes)."""
+    span = max(abs(target[1] - target[0]), 1e-12)
+    return abs(current[0] - target[0]) > tolerance * span or abs(current[1] - target[1]) > tolerance * span
