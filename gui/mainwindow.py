@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QToolBar)
 
 from minipyro.recording import RecordingError, RecordingReader, save_lines
 
-from .palette import set_theme, stylesheet, system_theme, theme_name
+from .palette import set_theme, stylesheet, system_theme
 from .panels.console import ConsolePanel
 from .panels.graph import GraphPanel
 from .panels.inspector import InspectorPanel
@@ -37,8 +37,6 @@ NORMAL_ANIMATION_MS = 160
 
 
 class MainWindow(QMainWindow):
-    sigRunStateChanged = Signal(str)
-
     def __init__(self, settings: QSettings | None = None):
         super().__init__()
         self.settings = settings or QSettings("MiniPyro", "MiniPyro Studio")

@@ -30,9 +30,6 @@ class Signal:
     def connect(self, slot: Callable) -> None:
         self._slots.append(slot)
 
-    def disconnect(self, slot: Callable) -> None:
-        self._slots.remove(slot)
-
     def emit(self, *args) -> None:
         for slot in list(self._slots):
             slot(*args)

@@ -141,14 +141,10 @@ def _elements(name: str, summary) -> list:
     return [(f"{name}[{i}]", _as_float(v)) for i, v in enumerate(values[:MAX_ELEMENTS_PLOTTED])]
 
 
-def smooth(values: np.ndarray, weight: float) -> np.ndarray:
-    """TensorBoard's smoothing: an exponential moving average, debiased so that the first
-    points are not pulled towards zero; non-finite points are skipped."""
-    return _ema(values, weight, 0.0, 0)[0]
-
-
 def _ema(values: np.ndarray, weight: float, last: float, count: int):
-    """Continue a debiased EMA over ``values`` from (``last``, ``count``); return it and the new state."""
+    """TensorBoard's smoothing: an exponential moving average, debiased so that the first points
+    are not pulled towards zero; non-finite points are skipped. It continues from (``last``,
+    ``count``) over ``values`` and returns them smoothed with the new state."""
     if weight <= 0 or len(values) == 0:
         return np.array(values, dtype=float), last, count
     out = np.empty(len(values))

@@ -47,7 +47,6 @@ class RunnerController:
         self.state = "dead"
         self.status: Optional[str] = None  # the last run's status: ok, error, stopped, crashed
         self.events: list[dict] = []  # the current run's events
-        self.refusals: list[dict] = []
         self.paused_seq: Optional[int] = None
         self._changed = threading.Condition()
         self._stderr: list[str] = []
@@ -115,8 +114,6 @@ class RunnerController:
                 self.state, self.paused_seq = "paused", message.get("seq")
             elif name == "finished":
                 self.state, self.status = "finished", message.get("status")
-            elif name == "refused":
-                self.refusals.append(message)
             self._changed.notify_all()
         if self.on_control is not None:
             self.on_control(message)

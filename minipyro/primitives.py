@@ -37,7 +37,7 @@ def sample(name: str, fn, *args, obs=None, infer: Optional[dict] = None, **kwarg
     # No handlers: nobody would see the message, so skip building it.
     if not PYRO_STACK:
         if obs is not None and not infer.get("_deterministic"):
-            warnings.warn(f"trying to observe a value outside of inference at {name}", RuntimeWarning)
+            warnings.warn(f"trying to observe a value outside of inference at {name}", RuntimeWarning, stacklevel=2)
             return obs
         return fn(*args, **kwargs)
 

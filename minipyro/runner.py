@@ -228,7 +228,6 @@ class Debugger:
         self.target = None  # msg_id for step_message, depth for step_out
         self.handler_classes: dict[int, str] = {}
         self.messages: dict[int, dict] = {}  # msg_start of the messages in flight
-        self.paused_at = None
 
     def after(self, event: dict) -> None:
         kind = event["kind"]
@@ -275,7 +274,6 @@ class Debugger:
     def pause(self, event: dict, reason: str) -> None:
         from . import runtime
 
-        self.paused_at = event
         self.commands.running = False
         self.channel.control("paused", seq=event["seq"], reason=reason)
         try:

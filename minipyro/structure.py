@@ -68,7 +68,7 @@ def provenance_trace(model, args=(), kwargs=None, include_deterministic: bool = 
 
 def _resolve_overlapping_plates(plate_sample: dict) -> dict:
     """Pyro's rule for plates that overlap without nesting: split one into a ``__CLONE``."""
-    for p, p_sites in plate_sample.items():
+    for p_sites in plate_sample.values():
         for q, q_sites in plate_sample.items():
             p_set, q_set = set(p_sites), set(q_sites)
             if p_set & q_set and p_set - q_set and q_set - p_set:

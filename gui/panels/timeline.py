@@ -3,10 +3,11 @@ over the whole run (errors and breakpoint hits marked) to travel to any step."""
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 from array import array
 
-from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QSlider,
                                QStyle, QStyleOptionSlider, QTableView, QVBoxLayout, QWidget)
@@ -109,8 +110,6 @@ class TimelineModel(QAbstractTableModel):
 
     def row_of(self, step: int):
         """The row showing ``step``, or None if the filter hides it (rows are sorted)."""
-        import bisect
-
         row = bisect.bisect_left(self.rows, step)
         return row if row < len(self.rows) and self.rows[row] == step else None
 
@@ -139,8 +138,6 @@ class MarkedSlider(QSlider):
 
 
 class TimelinePanel(QWidget):
-    sigFilterChanged = Signal()
-
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
@@ -192,7 +189,6 @@ class TimelinePanel(QWidget):
         self.model.search = self.search.text().strip()
         self.model.refilter()
         self._on_step(self.session.current)
-        self.sigFilterChanged.emit()
 
     def _on_reset(self):
         self.model.refilter()

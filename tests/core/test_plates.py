@@ -42,7 +42,7 @@ plate_specs = st.lists(st.tuples(st.integers(2, 4), st.sampled_from([None, -1, -
 def test_dims_and_broadcast_shapes_equal_pyros(specs, batch_shape):
     try:
         expected = pyro_site(nested_plates(pyro, specs, batch_shape))
-    except (ValueError, RuntimeError) as error:
+    except (ValueError, RuntimeError):
         with pytest.raises(ValueError):
             minipyro_site(nested_plates(minipyro, specs, batch_shape))
         return

@@ -103,27 +103,21 @@ HANDLERS = {
 def test_every_handler_works_as_wrapper_decorator_and_context_manager(name):
     handler, kwargs = getattr(minipyro, name), HANDLERS[name]
 
-    def observed():
+    def observed(run):
         with minipyro.trace() as tr:
             value = run()
         return value, {k: (s["type"], s["is_observed"], s["scale"], s["mask"]) for k, s in tr.items()}
 
     minipyro.get_param_store().clear()
-    minipyro.set_rng_seed(1)
-    run = handler(model, **kwargs)
-    wrapped = observed()
-
-    minipyro.set_rng_seed(1)
-    run = handler(**kwargs)(model)
-    decorated = observed()
-
-    minipyro.set_rng_seed(1)
-
-    def run():
+    def managed():
         with handler(**kwargs):
             return model()
 
-    managed = observed()
+    results = []
+    for run in (handler(model, **kwargs), handler(**kwargs)(model), managed):
+        minipyro.set_rng_seed(1)
+        results.append(observed(run))
+    wrapped, decorated, managed = results
     assert wrapped[1] == decorated[1] == managed[1]
     assert torch.equal(wrapped[0], decorated[0]) and torch.equal(wrapped[0], managed[0])
 

@@ -4,11 +4,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 from pyroapi import distributions as dist
 from pyroapi import pyro, pyro_backend
 
-import minipyro
 from minipyro.structure import structure_fields
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
