@@ -12,12 +12,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from minipyro import cli
+from minipyro.runner import cli
 
 
 def demo(steps: int) -> int:
     import minipyro
-    from minipyro.modelfile import load_model_file
+    from minipyro.runner.modelfile import load_model_file
 
     example = load_model_file(Path(__file__).resolve().parent / "resources" / "examples" / "normal_normal.py")
     minipyro.get_param_store().clear()

@@ -11,7 +11,7 @@ import statistics
 import time
 from pathlib import Path
 
-from minipyro.controller import RunnerController
+from minipyro.runner.controller import RunnerController
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_MODEL = ROOT / "resources" / "examples" / "normal_normal.py"
@@ -20,7 +20,7 @@ STEPPING_MODEL = ROOT / "tests" / "runner" / "models" / "three_handlers.py"
 
 def headless_steps_per_second(steps: int) -> float:
     import minipyro
-    from minipyro.modelfile import load_model_file
+    from minipyro.runner.modelfile import load_model_file
 
     example = load_model_file(SEED_MODEL)
     minipyro.get_param_store().clear()

@@ -12,8 +12,8 @@ def export_graph(file, out, include_guide: bool = True) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from minipyro.cli import format_error
-    from minipyro.controller import ControllerError, RunnerController
+    from minipyro.runner.cli import format_error
+    from minipyro.runner.controller import ControllerError, RunnerController
 
     from .panels.graph import GraphPanel
     from .session import Session

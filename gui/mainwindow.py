@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QToolBar)
 
-from minipyro.recording import RecordingError, RecordingReader, save_lines
+from minipyro.observe.recording import RecordingError, RecordingReader, save_lines
 
 from .palette import set_theme, stylesheet, system_theme
 from .panels.console import ConsolePanel

@@ -8,7 +8,7 @@ import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from minipyro.controller import ControllerError, RunnerController
+from minipyro.runner.controller import ControllerError, RunnerController
 
 DELIVERY_INTERVAL_MS = 16
 RESUMING = {"run", "step", "step_message", "step_out", "continue_"}

@@ -265,7 +265,7 @@ class Session:
         """Read a recording file into this session, a piece at a time (a million events never
         exist as dicts at once). Returns the reader, to follow the file if it is still being
         written; raises RecordingError naming the line for a bad file."""
-        from minipyro.recording import RecordingError, RecordingReader
+        from minipyro.observe.recording import RecordingError, RecordingReader
 
         reader = RecordingReader(path)
         self.reset(str(path))

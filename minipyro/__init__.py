@@ -2,20 +2,20 @@
 
 Read the modules in this order, as one would read ``pyro.contrib.minipyro``:
 
-1. ``runtime``    global state, messages, Messenger, apply_stack
+1. ``runtime``    global state, messages, Messenger, apply_stack, the Observer hook
 2. ``params``     the param store
 3. ``handlers``   trace, replay, block, seed, condition, substitute, scale, mask, do, uncondition
 4. ``primitives`` sample, param, deterministic, factor, plate
 5. ``optim``      Adam, ClippedAdam, SGD
 6. ``infer``      the ELBOs and SVI
-7. ``event``      Event, plain data; ``recorder``, the observer that makes them; ``recording``, files
-8. ``structure``  a model's relations and graph
+7. ``structure``  a model's relations; ``graph``, the graph built from them (torch-free)
 
-and, around the core, ``modelfile``, ``runner`` (the child process that runs
-model files) and ``controller`` (its other end, used by the app).
+Around the core, two packages that the core never imports:
+``minipyro.observe`` (the event spine: events, the recorder, recording files) and
+``minipyro.runner`` (the child process that runs model files, and its controller).
 
 Each public name below is imported from its module on first use, so that the
-app's process can import ``minipyro.controller`` without loading torch.
+app's process can import ``minipyro.runner.controller`` without loading torch.
 Importing this package registers the pyroapi backend ``"minipyro_studio"``.
 """
 
@@ -24,16 +24,16 @@ import importlib
 import pyroapi
 
 _PUBLIC = {
-    "runtime": ["PYRO_STACK", "Message", "Messenger", "CondIndepStackFrame", "SiteError", "apply_stack"],
+    "runtime": ["PYRO_STACK", "Message", "Messenger", "Observer", "CondIndepStackFrame", "SiteError", "apply_stack"],
     "params": ["ParamStore", "get_param_store"],
     "handlers": ["Trace", "trace", "replay", "block", "seed", "set_rng_seed", "condition", "substitute",
                  "scale", "mask", "do", "uncondition"],
     "primitives": ["sample", "param", "deterministic", "factor", "plate"],
     "optim": ["PyroOptim", "Adam", "ClippedAdam", "SGD"],
     "infer": ["elbo", "Trace_ELBO", "TraceMeanField_ELBO", "JitTrace_ELBO", "SVI"],
-    "event": ["Event", "Recording"],
-    "recorder": ["record"],
-    "recording": ["RecordingError", "load_recording"],
+    "observe.event": ["Event"],
+    "observe.recorder": ["record"],
+    "observe.recording": ["Recording", "RecordingError", "load_recording"],
     "structure": ["model_relations", "model_graph"],
     "graph": ["graph_from_relations"],
 }

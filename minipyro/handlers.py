@@ -12,8 +12,38 @@ from typing import Callable, Optional
 
 import numpy as np
 import torch
+from pyro.distributions.util import scale_and_mask
 
 from .runtime import Messenger, SiteError, apply_stack
+
+
+# Log-densities of trace sites: what a Trace is scored with.
+
+def _site_failure(site, error) -> SiteError:
+    fn = site["fn"]
+    shapes = f"batch_shape={tuple(getattr(fn, 'batch_shape', ()))}, value shape={tuple(getattr(site['value'], 'shape', ()))}"
+    return SiteError(site["name"], f"cannot compute log_prob ({error}); {shapes}")
+
+
+def site_log_prob(site) -> torch.Tensor:
+    """The site's log-density, scaled and masked; memoised on the site as Pyro does."""
+    if "log_prob" not in site:
+        try:
+            log_p = site["fn"].log_prob(site["value"])
+        except (ValueError, RuntimeError) as error:
+            raise _site_failure(site, error) from error
+        site["unscaled_log_prob"] = log_p
+        if _is_scaled_or_masked(site):
+            log_p = scale_and_mask(log_p, site["scale"], site["mask"])
+        site["log_prob"] = log_p
+        site["log_prob_sum"] = log_p.sum()
+    return site["log_prob"]
+
+
+def _is_scaled_or_masked(site) -> bool:
+    scale = site["scale"]
+    return site["mask"] is not None or isinstance(scale, torch.Tensor) or scale != 1.0
+
 
 
 class Trace(dict):
@@ -29,8 +59,6 @@ class Trace(dict):
 
     def log_prob_sum(self) -> torch.Tensor:
         """The sum of the scaled, masked log-densities of all sample sites."""
-        from .infer import site_log_prob  # infer builds on handlers, not the reverse
-
         total = torch.tensor(0.0)
         for site in self.values():
             if site["type"] == "sample":
@@ -39,8 +67,6 @@ class Trace(dict):
 
     def format_shapes(self) -> str:
         """A table of each site's shapes, like Pyro's ``Trace.format_shapes``."""
-        from .infer import site_log_prob
-
         rows = [("Trace Shapes:", "", "", "")]
         for name, site in self.items():
             if site["type"] == "param":

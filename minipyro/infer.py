@@ -18,34 +18,11 @@ from pyro.distributions.score_parts import ScoreParts
 from pyro.distributions.util import scale_and_mask
 from torch.distributions import kl_divergence
 
-from .handlers import block, replay, trace
+from .handlers import _is_scaled_or_masked, _site_failure, block, replay, site_log_prob, trace
 from .params import PARAM_STORE
 from .primitives import is_subsample_site, param
 from . import runtime
 from .runtime import SiteError
-
-
-# Log-densities of trace sites ------------------------------------------------
-
-def _site_failure(site, error) -> SiteError:
-    fn = site["fn"]
-    shapes = f"batch_shape={tuple(getattr(fn, 'batch_shape', ()))}, value shape={tuple(getattr(site['value'], 'shape', ()))}"
-    return SiteError(site["name"], f"cannot compute log_prob ({error}); {shapes}")
-
-
-def site_log_prob(site) -> torch.Tensor:
-    """The site's log-density, scaled and masked; memoised on the site as Pyro does."""
-    if "log_prob" not in site:
-        try:
-            log_p = site["fn"].log_prob(site["value"])
-        except (ValueError, RuntimeError) as error:
-            raise _site_failure(site, error) from error
-        site["unscaled_log_prob"] = log_p
-        if _is_scaled_or_masked(site):
-            log_p = scale_and_mask(log_p, site["scale"], site["mask"])
-        site["log_prob"] = log_p
-        site["log_prob_sum"] = log_p.sum()
-    return site["log_prob"]
 
 
 def _score_parts(site) -> ScoreParts:
@@ -72,11 +49,6 @@ def _score_parts(site) -> ScoreParts:
         site["log_prob"] = parts.log_prob
         site["log_prob_sum"] = parts.log_prob.sum()
     return site["score_parts"]
-
-
-def _is_scaled_or_masked(site) -> bool:
-    scale = site["scale"]
-    return site["mask"] is not None or isinstance(scale, torch.Tensor) or scale != 1.0
 
 
 def _plus(total, term):
@@ -372,7 +344,7 @@ class SVI:
         params = [site["value"].unconstrained() for site in param_capture.values()
                   if hasattr(site["value"], "unconstrained")]
         params = list(dict.fromkeys(p for p in params if p is not None))
-        observer = runtime._observer
+        observer = runtime.get_observer()
         if observer is not None:
             grad_norms = {PARAM_STORE.param_name(p): _norm(p.grad) for p in params}
         self.optim(params)
@@ -383,8 +355,8 @@ class SVI:
         self.num_steps += 1
         if observer is not None:
             if self.num_steps == 1:
-                observer.structure("model", self.model, args, kwargs)
-                observer.structure("guide", self.guide, args, kwargs)
+                observer.traced("model", self.model, args, kwargs)
+                observer.traced("guide", self.guide, args, kwargs)
             values = {name: PARAM_STORE[name] for name in grad_norms if name is not None}
             observer.svi_step(self.num_steps, float(loss), values, grad_norms)
         return float(loss)

@@ -180,6 +180,19 @@ class ParamStore:
     def constraint(self, name: str) -> constraints.Constraint:
         return self._constraints[name]
 
+    def restore(self, snapshot: dict) -> None:
+        """Put back a ``{name: (constraint, unconstrained leaf)}`` snapshot taken from
+        :meth:`named_parameters`: params made since are dropped, replaced ones come back
+        as the very tensors they were (an optimiser's state is keyed by them)."""
+        for name in [name for name in self._params if name not in snapshot]:
+            del self[name]
+        for name, (constraint, leaf) in snapshot.items():
+            if self._params.get(name) is not leaf:
+                self._param_to_name.pop(self._params.get(name), None)
+                self._params[name], self._constraints[name] = leaf, constraint
+                self._param_to_name[leaf] = name
+                self._transforms.pop(name, None)
+
     # Saving: tensors, strings and lists only, so loading works with
     # torch.load(weights_only=True) and never unpickles arbitrary objects.
     def get_state(self) -> dict:

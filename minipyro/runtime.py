@@ -26,19 +26,19 @@ from typing import Any, Callable, NamedTuple, Optional, TypedDict
 # (most recently entered) handler.
 PYRO_STACK: list["Messenger"] = []
 
-# The observer hook that makes every step visible (see minipyro.recorder). It
-# is None unless a recording is active, so unobserved code pays one check.
-_observer = None
+# Whoever is watching (see Observer below). None unless a recording is
+# active, so unobserved code pays one check per message and per handler.
+_observer: Optional["Observer"] = None
 
 
-def set_observer(observer):
+def set_observer(observer: Optional["Observer"]) -> Optional["Observer"]:
     """Install ``observer`` (or None) and return the one it replaces."""
     global _observer
     previous, _observer = _observer, observer
     return previous
 
 
-def get_observer():
+def get_observer() -> Optional["Observer"]:
     return _observer
 
 
@@ -122,6 +122,57 @@ def new_message(type: str, name: str, fn: Callable, args: tuple = (), kwargs: Op
     }
 
 
+class Observer:
+    """What the core tells whoever is watching it: every method is a no-op here.
+
+    The core calls these and nothing else of the observer (``minipyro.observe``'s
+    recorder is one). An observer is passive: it must not change the message,
+    draw random numbers or run user code, so that watching a run never changes
+    what it computes. ``steps`` says whether ``apply_stack`` should report each
+    handler's step (``before`` then ``processed``/``postprocessed``) or only the
+    message's start and end.
+    """
+
+    steps: bool = False
+
+    def handler_enter(self, handler: "Messenger") -> None:
+        """``handler`` was pushed: it is now the top of the stack."""
+
+    def handler_exit(self, handler: "Messenger") -> None:
+        """``handler`` is about to be popped: it is still the top of the stack."""
+
+    def message_start(self, msg: Message) -> None:
+        """``apply_stack`` received ``msg``."""
+
+    def before(self, msg: Message) -> Any:
+        """Called before each step when ``steps``; what it returns is handed to the step's report."""
+
+    def processed(self, msg: Message, handler: "Messenger", position: int, before: Any) -> None:
+        """``handler.process_message`` returned; ``position`` counts from the top (0)."""
+
+    def stopped(self, msg: Message, handler: "Messenger") -> None:
+        """``handler`` set ``msg["stop"]``: no handler below it sees the message."""
+
+    def defaulted(self, msg: Message, before: Any) -> None:
+        """The default behaviour ran (or was skipped because the value was given)."""
+
+    def postprocessed(self, msg: Message, handler: "Messenger", position: int, before: Any) -> None:
+        """``handler.postprocess_message`` returned."""
+
+    def message_end(self, msg: Message) -> None:
+        """``apply_stack`` is returning ``msg`` with its final value."""
+
+    def message_failed(self, msg: Message, error: BaseException) -> None:
+        """A handler or the default behaviour raised ``error`` while applying ``msg``."""
+
+    def svi_step(self, step: int, loss: float, params: dict, grad_norms: dict) -> None:
+        """SVI took its step number ``step`` (1, 2, ...): the loss before it, each param's
+        value after it and the norm of its gradient, by name."""
+
+    def traced(self, which: str, fn: Callable, args: tuple, kwargs: dict) -> None:
+        """A model (``which="model"``) or guide ran once under inference, at SVI's first step."""
+
+
 class Messenger:
     """The base effect handler.
 
@@ -179,8 +230,6 @@ class Messenger:
                 raise TypeError(f"{type(self).__name__}(...) has no function to run; "
                                 "pass one first: handler(fn, ...)")
             bound = copy.copy(self)
-            bound.__dict__.pop("_recorder_id", None)  # a new handler, a new identity in recordings
-            bound.__dict__.pop("_recorder_label", None)
             bound.fn = args[0]
             return bound
         with self:
@@ -215,57 +264,53 @@ def apply_stack(msg: Message) -> Message:
        visited in step 1 (so a ``stop`` cuts both directions).
     4. The message, now holding its final value, is returned.
 
-    With an observer installed (a recording is active) the same steps run in
-    :func:`observed_apply_stack`, which reports each one.
+    An observer, when one is installed, is told of the message's start and
+    end and, if it asks for ``steps``, of each step in between.
     """
-    if _observer is not None:
-        return _observer.apply_stack(msg)
-    return unobserved_apply_stack(msg)
-
-
-def unobserved_apply_stack(msg: Message) -> Message:
-    """apply_stack's steps 1-4, with nobody watching."""
-    stack = PYRO_STACK
-    visited = 0
-    for handler in reversed(stack):
-        visited += 1
-        handler.process_message(msg)
-        if msg["stop"]:
-            break
-
-    default_process_message(msg)
-
-    for handler in stack[len(stack) - visited:]:
-        handler.postprocess_message(msg)
+    observer = _observer
+    if observer is None:
+        return _apply(msg, None)
+    observer.message_start(msg)
+    try:
+        _apply(msg, observer if observer.steps else None)
+    except Exception as error:
+        observer.message_failed(msg, error)
+        raise
+    observer.message_end(msg)
     return msg
 
 
-def observed_apply_stack(msg: Message, observer) -> Message:
-    """apply_stack's steps 1-4, each reported to ``observer``.
-
-    The observer is told before and after every ``process_message``, the
-    default behaviour and every ``postprocess_message``; ``position`` counts
-    from the top of the stack (0 = the innermost handler).
-    """
+def _apply(msg: Message, observer: Optional[Observer]) -> Message:
+    """apply_stack's steps 1-4; ``observer`` (if any) hears of each step."""
     stack = PYRO_STACK
     top = len(stack) - 1
     visited = 0
     for handler in reversed(stack):
-        before = observer.snapshot(msg)
-        handler.process_message(msg)
-        observer.processed(msg, handler, visited, before)
+        if observer is None:
+            handler.process_message(msg)
+        else:
+            before = observer.before(msg)
+            handler.process_message(msg)
+            observer.processed(msg, handler, visited, before)
         visited += 1
         if msg["stop"]:
-            observer.stopped(msg, handler)
+            if observer is not None:
+                observer.stopped(msg, handler)
             break
 
-    before = observer.snapshot(msg)
-    default_process_message(msg)
-    observer.defaulted(msg, before)
+    if observer is None:
+        default_process_message(msg)
+    else:
+        before = observer.before(msg)
+        default_process_message(msg)
+        observer.defaulted(msg, before)
 
     for index in range(len(stack) - visited, len(stack)):
         handler = stack[index]
-        before = observer.snapshot(msg)
-        handler.postprocess_message(msg)
-        observer.postprocessed(msg, handler, top - index, before)
+        if observer is None:
+            handler.postprocess_message(msg)
+        else:
+            before = observer.before(msg)
+            handler.postprocess_message(msg)
+            observer.postprocessed(msg, handler, top - index, before)
     return msg

@@ -7,12 +7,18 @@ schema) → a graph (a ``networkx.DiGraph``) that a renderer can draw.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import random
+
+import numpy as np
 import torch
 from pyro.distributions import ExpandedDistribution, Independent, MaskedDistribution, validation_enabled
 from pyro.ops.provenance import ProvenanceTensor, detach_provenance, get_provenance
 
 from .graph import graph_from_relations
 from .handlers import trace
+from .params import PARAM_STORE
 from .primitives import is_subsample_site
 from .runtime import Messenger
 
@@ -45,24 +51,50 @@ def _is_random_variable(msg, include_deterministic: bool) -> bool:
     return True
 
 
+# Two dependency graphs come from one run: Pyro's, where a deterministic site is
+# transparent (a → d → c gives c the parent a), and the graph panel's, where it is
+# a node of its own (c's parent is d). Each value carries provenance tags of both
+# kinds, (PYRO, name) and (GRAPH, name), and each kind is cut where its rule says.
+PYRO, GRAPH = "pyro", "graph"
+
+
 class _TrackProvenance(Messenger):
     """Tags each site's value with its own name, so that what is computed from
     it carries the name along (``pyro.ops.provenance``): direct dependencies only."""
 
-    def __init__(self, include_deterministic: bool):
-        super().__init__()
-        self.include_deterministic = include_deterministic
-
     def postprocess_message(self, msg):
-        if msg["type"] == "param" or _is_random_variable(msg, self.include_deterministic) \
-                or (self.include_deterministic and _is_deterministic(msg)):
-            msg["value"] = ProvenanceTensor(detach_provenance(msg["value"]), frozenset({msg["name"]}))
+        is_param = msg["type"] == "param"
+        starts = {PYRO: is_param or _is_random_variable(msg, include_deterministic=False),
+                  GRAPH: is_param or _is_random_variable(msg, include_deterministic=True)}
+        if not (starts[PYRO] or starts[GRAPH]):
+            return
+        inherited = get_provenance(msg["value"])
+        msg["value"] = ProvenanceTensor(detach_provenance(msg["value"]), frozenset(
+            tag for kind in (PYRO, GRAPH)
+            for tag in ({(kind, msg["name"])} if starts[kind] else {t for t in inherited if t[0] == kind})))
 
 
-def provenance_trace(model, args=(), kwargs=None, include_deterministic: bool = False):
-    """Run the model once (RNG state untouched, no gradients) with provenance tracking."""
-    with torch.random.fork_rng(), torch.no_grad(), validation_enabled(False):
-        with _TrackProvenance(include_deterministic):
+@contextlib.contextmanager
+def _nothing_changes():
+    """Run code the user did not ask to run without it leaving a trace: torch's, numpy's and
+    ``random``'s random streams, the param store and the output are as they were."""
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    store_state = {name: (PARAM_STORE.constraint(name), value) for name, value in PARAM_STORE.named_parameters()}
+    try:
+        with torch.random.fork_rng(), contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
+        PARAM_STORE.restore(store_state)
+
+
+def provenance_trace(model, args=(), kwargs=None):
+    """Run the model once with provenance tracking, changing nothing (no gradients, no
+    random numbers drawn from any stream the run uses, no params left behind)."""
+    with _nothing_changes(), torch.no_grad(), validation_enabled(False):
+        with _TrackProvenance():
             return trace(model).get_trace(*args, **(kwargs or {}))
 
 
@@ -79,8 +111,9 @@ def _resolve_overlapping_plates(plate_sample: dict) -> dict:
     return plate_sample
 
 
-def relations_of_trace(tr) -> dict:
-    """The relations dict of Pyro's ``get_model_relations`` for a provenance trace."""
+def relations_of_trace(tr, kind: str = PYRO) -> dict:
+    """The relations dict of Pyro's ``get_model_relations`` for a provenance trace
+    (``kind=GRAPH``: with deterministic sites as nodes)."""
     sample_sample, sample_param, sample_dist, param_constraint = {}, {}, {}, {}
     plate_sample: dict = {}
     observed = []
@@ -90,7 +123,7 @@ def relations_of_trace(tr) -> dict:
         if site["type"] != "sample" or is_subsample_site(site):
             continue
         fn = site["fn"].base_dist if _is_deterministic(site) else site["fn"]
-        upstream = get_provenance(fn.log_prob(site["value"]))
+        upstream = {name for k, name in get_provenance(fn.log_prob(site["value"])) if k == kind}
         sample_sample[name] = [u for u in upstream if u != name and tr[u]["type"] == "sample"]
         sample_param[name] = [u for u in upstream if u != name and tr[u]["type"] == "param"]
         sample_dist[name] = "Deterministic" if _is_deterministic(site) else _dist_name(site["fn"])
@@ -132,8 +165,7 @@ def structure_fields(fn, args=(), kwargs=None) -> dict:
     """What a ``structure`` event carries: Pyro's relations, the relations with deterministic
     sites as nodes of their own (for the graph), plate sizes and each site's plates."""
     tr = provenance_trace(fn, args, kwargs)
-    deterministic = provenance_trace(fn, args, kwargs, include_deterministic=True)
-    return {"relations": relations_of_trace(tr), "deterministic_relations": relations_of_trace(deterministic),
+    return {"relations": relations_of_trace(tr), "deterministic_relations": relations_of_trace(tr, GRAPH),
             "plates": plate_sizes(tr), "site_plates": site_plates(tr)}
 
 
@@ -158,5 +190,5 @@ def model_graph(model, *args, **kwargs):
     Unlike Pyro's ``render_model``, an edge that passes through a
     ``deterministic`` site is kept: ``a → d → c`` rather than ``a → c``.
     """
-    tr = provenance_trace(model, args, kwargs, include_deterministic=True)
-    return graph_from_relations(relations_of_trace(tr), plate_sizes(tr), site_plates(tr))
+    tr = provenance_trace(model, args, kwargs)
+    return graph_from_relations(relations_of_trace(tr, GRAPH), plate_sizes(tr), site_plates(tr))

@@ -44,6 +44,6 @@ def test_the_app_side_of_the_core_loads_without_torch():
     import subprocess
     import sys
 
-    code = ("import sys, minipyro.controller, minipyro.recording, minipyro.event; "
+    code = ("import sys, minipyro.runner.controller, minipyro.observe.recording, minipyro.observe.event; "
             "sys.exit(1 if 'torch' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0

@@ -251,7 +251,7 @@ class GraphPanel(QWidget):
                 self.scene.addPath(path, pen).setZValue(-1)
 
     def _fill_shapes(self):
-        from minipyro.cli import site_rows
+        from minipyro.observe.sites import site_rows
 
         rows = site_rows([self.session.events[k] for k in range(len(self.session.events))
                           if self.session.events.kinds[k] in (KIND_CODES["msg_start"], KIND_CODES["msg_end"])])

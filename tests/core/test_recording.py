@@ -13,7 +13,7 @@ import torch
 from pyro.distributions import Normal
 
 import minipyro
-from minipyro.recording import FORMAT, MAX_LINE_BYTES, RecordingReader
+from minipyro.observe.recording import FORMAT, MAX_LINE_BYTES, RecordingReader
 
 
 def model(data):

@@ -156,7 +156,7 @@ def test_a_failing_model_shows_the_error_and_selects_its_step(qtbot, window):
 
 
 def test_open_a_recording_and_refuse_a_bad_one(qtbot, window, tmp_path, monkeypatch):
-    from minipyro.modelfile import load_model_file
+    from minipyro.runner.modelfile import load_model_file
 
     example = load_model_file(EXAMPLE)
     with minipyro.record(detail="steps") as rec:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from minipyro.controller import RunnerController
+from minipyro.runner.controller import RunnerController
 
 MODELS = Path(__file__).parent / "models"
 

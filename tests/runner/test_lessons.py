@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from minipyro.controller import RunnerController
+from minipyro.runner.controller import RunnerController
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "resources" / "examples").glob("*.py"))
 HANDLERS = {"trace", "replay", "block", "seed", "condition", "substitute", "scale", "mask", "do", "uncondition",

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..observe.sites import site_table
 from .controller import ControllerError, RunnerController
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
@@ -27,45 +28,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--detail", choices=("sites", "steps"), default="sites",
                         help="how much of each message to record (default sites)")
     parser.add_argument("--record", metavar="OUT", help="save the events as a recording (.mpr.jsonl)")
-
-
-def shape_text(shape) -> str:
-    return " ".join(str(size) for size in shape) if shape else ""
-
-
-def site_rows(events: list[dict]) -> list[tuple]:
-    """(site, type, distribution, batch | event, value shape, log_prob shape) for each site, first
-    appearance first: like Pyro's Trace.format_shapes, from msg_start and msg_end events."""
-    starts = {e["msg_id"]: e for e in events if e["kind"] == "msg_start"}
-    rows, seen = [], set()
-    for end in (e for e in events if e["kind"] == "msg_end"):
-        start = starts.get(end["msg_id"], {})
-        key = (end["name"], end["type"])
-        if key in seen or end["type"] not in ("sample", "param"):
-            continue
-        seen.add(key)
-        fn = end.get("fn") or start.get("fields", {}).get("fn")
-        value = end.get("value")
-        value_shape = shape_text(value["shape"]) if isinstance(value, dict) and "shape" in value else ""
-        if end["type"] == "param" or not isinstance(fn, dict):
-            dist, shapes, log_prob = "", "", ""
-        else:
-            dist = fn.get("dist", "")
-            shapes = f"{shape_text(fn.get('batch_shape'))} | {shape_text(fn.get('event_shape'))}".strip()
-            log_prob = shape_text((end.get("log_prob") or {}).get("shape", []))
-        rows.append((end["name"], end["type"], dist, shapes, value_shape, log_prob))
-    return rows
-
-
-def site_table(events: list[dict]) -> str:
-    """:func:`site_rows` as aligned text."""
-    rows = site_rows(events)
-    header = ("site", "type", "distribution", "batch | event", "value", "log_prob")
-    widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
-             for row in [header] + rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
 
 
 def format_error(event: dict) -> str:
@@ -114,7 +76,7 @@ def run(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> in
         return EXIT_FAILED
     writer = None
     if options.record:
-        from .recording import RecordingWriter
+        from ..observe.recording import RecordingWriter
 
         writer = RecordingWriter(options.record, options.detail)
     progress = Progress(options.svi_steps or 0, stdout)

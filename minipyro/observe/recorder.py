@@ -10,52 +10,21 @@ replayed. The kinds and their fields are DESIGN section 3.
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import io
-import os
 import sys
 import time
-import traceback
 from typing import Callable, Optional
 
 import torch
 
-from . import runtime
-from .event import DETAILS, MESSAGE_FIELDS, Event, Recording
+from .. import runtime
+from ..structure import structure_fields
+from .event import DETAILS, MESSAGE_FIELDS, Event
+from .frames import error_frames, user_source
+from .recording import Recording, RecordingWriter
 from .summary import log_prob_shape, summarize
 
 GC_THRESHOLD_WHILE_RECORDING = 50_000
-
-
-_CORE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_LIBRARY_DIRS = tuple(
-    os.path.dirname(os.path.abspath(module.__file__)) + os.sep
-    for module in (sys.modules.get("pyroapi"), sys.modules.get("contextlib"))
-    if module is not None and getattr(module, "__file__", None)
-)
-
-
-def user_source() -> Optional[str]:
-    """``file:line`` of the innermost frame outside minipyro: the user's sample/param call."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not filename.startswith(_CORE_DIR) and not filename.startswith(_LIBRARY_DIRS):
-            return f"{filename}:{frame.f_lineno}"
-        frame = frame.f_back
-    return None
-
-
-def error_frames(error: BaseException, outer_frame=None) -> list:
-    """The traceback as (file, line, function) dicts, innermost last.
-
-    An error caught on its way up has a traceback only from the catching
-    frame down; ``outer_frame`` adds the callers above it (the user's code).
-    """
-    outer = traceback.extract_stack(outer_frame) if outer_frame is not None else []
-    return [{"file": f.filename, "line": f.lineno, "function": f.name}
-            for f in outer + traceback.extract_tb(error.__traceback__)]
 
 
 def _same(a, b) -> bool:
@@ -71,20 +40,27 @@ def _same(a, b) -> bool:
         return False
 
 
-class Recorder:
+class Recorder(runtime.Observer):
     """The runtime's observer: turns each step into an Event and hands it to ``sink``."""
 
     def __init__(self, detail: str, sink: Callable[[Event], None]):
         if detail not in DETAILS:
             raise ValueError(f"detail must be one of {DETAILS}, got {detail!r}")
-        self.detail = detail
-        self.steps = detail == "steps"
         self.sink = sink
         self.seq = 0
         self.start = time.perf_counter()
+        self.set_detail(detail)
+        # Handler identities live here, not on the handlers: id(handler) -> (handler, its id,
+        # its label). The handler is held only while it is on the stack, so that its id() is
+        # not reused by another object meanwhile; one entered again is a new handler here.
+        self._handlers: dict[int, tuple] = {}
         self._next_handler_id = 0
         self._next_msg_id = 0
-        self._msg_ids: list[int] = []  # the messages being applied, innermost last
+        self._msg_ids: dict[int, int] = {}  # id(msg) -> msg_id, for the messages being applied
+
+    def set_detail(self, detail: str) -> None:
+        self.detail = detail
+        self.steps = detail == "steps"
 
     def emit(self, kind: str, **fields) -> Event:
         event = Event(self.seq, kind, time.perf_counter() - self.start, fields)
@@ -93,54 +69,59 @@ class Recorder:
         return event
 
     # Handlers ----------------------------------------------------------------
-    def handler_id(self, handler) -> int:
-        # Kept on the handler itself (tagged with this recorder): cheaper than a weak map.
-        tag = handler.__dict__.get("_recorder_id")
-        if tag is None or tag[0] is not self:
-            tag = handler.__dict__["_recorder_id"] = (self, self._next_handler_id)
+    def _handler(self, handler) -> tuple:
+        entry = self._handlers.get(id(handler))
+        if entry is None or entry[0] is not handler:
+            # First seen now (entered before the recording began), or entered now: the label is
+            # made once (a plate's dim is known from its entry on) and kept for its exit.
+            entry = self._handlers[id(handler)] = (handler, self._next_handler_id, handler.label())
             self._next_handler_id += 1
-        return tag[1]
+        return entry
+
+    def handler_id(self, handler) -> int:
+        return self._handler(handler)[1]
 
     def handler_enter(self, handler) -> None:
-        # The handler is the top of the stack both when it enters and when it exits; its
-        # label is made once, here (a plate's dim is known from now on), and kept for the exit.
-        handler.__dict__["_recorder_label"] = label = handler.label()
-        self.emit("handler_enter", handler_id=self.handler_id(handler), handler=type(handler).__name__,
+        self._handlers.pop(id(handler), None)  # a handler entered again is a new handler here
+        _, handler_id, label = self._handler(handler)
+        self.emit("handler_enter", handler_id=handler_id, handler=type(handler).__name__,
                   label=label, depth=len(runtime.PYRO_STACK) - 1)
 
     def handler_exit(self, handler) -> None:
-        label = handler.__dict__.get("_recorder_label") or handler.label()
-        self.emit("handler_exit", handler_id=self.handler_id(handler), handler=type(handler).__name__,
+        _, handler_id, label = self._handler(handler)
+        self.emit("handler_exit", handler_id=handler_id, handler=type(handler).__name__,
                   label=label, depth=len(runtime.PYRO_STACK) - 1)
+        del self._handlers[id(handler)]
 
     # Messages ----------------------------------------------------------------
-    def apply_stack(self, msg):
-        msg_id = self._next_msg_id
+    def message_start(self, msg) -> None:
+        msg_id = self._msg_ids[id(msg)] = self._next_msg_id
         self._next_msg_id += 1
-        self._msg_ids.append(msg_id)
-        try:
-            self.emit("msg_start", msg_id=msg_id, type=msg["type"], name=msg["name"],
-                      stack=[self.handler_id(h) for h in reversed(runtime.PYRO_STACK)],
-                      fields=self._fields(msg), source=user_source())
-            if self.steps:
-                runtime.observed_apply_stack(msg, self)
-            else:
-                runtime.unobserved_apply_stack(msg)
-            fn = msg["fn"]
-            final_fn = None
-            if isinstance(fn, torch.distributions.Distribution):  # as the handlers left it (broadcast)
-                final_fn = {"dist": type(fn).__name__, "batch_shape": list(fn.batch_shape),
-                            "event_shape": list(fn.event_shape)}
-            self.emit("msg_end", msg_id=msg_id, type=msg["type"], name=msg["name"],
-                      value=summarize(msg["value"]), log_prob=self._log_prob(msg, final_fn), fn=final_fn)
-            return msg
-        except Exception as error:
-            if not getattr(error, "_minipyro_reported", False):
-                error._minipyro_reported = True
-                self.error(error, msg_id=msg_id, outer_frame=sys._getframe(1))
-            raise
-        finally:
-            self._msg_ids.pop()
+        handler_id = self.handler_id
+        self.emit("msg_start", msg_id=msg_id, type=msg["type"], name=msg["name"],
+                  stack=[handler_id(h) for h in reversed(runtime.PYRO_STACK)],
+                  fields=self._fields(msg), source=user_source())
+
+    def message_end(self, msg) -> None:
+        msg_id = self._msg_ids.pop(id(msg))
+        fn = msg["fn"]
+        final_fn = None
+        if isinstance(fn, torch.distributions.Distribution):  # as the handlers left it (broadcast)
+            final_fn = {"dist": type(fn).__name__, "batch_shape": list(fn.batch_shape),
+                        "event_shape": list(fn.event_shape)}
+        self.emit("msg_end", msg_id=msg_id, type=msg["type"], name=msg["name"],
+                  value=summarize(msg["value"]), log_prob=self._log_prob(msg, final_fn), fn=final_fn)
+
+    def message_failed(self, msg, error) -> None:
+        msg_id = self._msg_ids.pop(id(msg))
+        # An error passes up through every message it is raised inside: report it once, at the
+        # innermost, with the callers above (the user's code) added to its traceback.
+        if not getattr(error, "_minipyro_reported", False):
+            error._minipyro_reported = True
+            self.error(error, msg_id=msg_id, outer_frame=sys._getframe(1))
+
+    def _msg_id(self, msg) -> int:
+        return self._msg_ids[id(msg)]
 
     def _fields(self, msg) -> dict:
         if self.steps:
@@ -169,7 +150,7 @@ class Recorder:
         shape = log_prob_shape(msg)
         return None if shape is None else {"shape": shape}
 
-    def snapshot(self, msg):
+    def before(self, msg):
         infer = msg.get("infer")
         return dict(msg), (dict(infer) if isinstance(infer, dict) else None)
 
@@ -187,11 +168,11 @@ class Recorder:
         return changes
 
     def processed(self, msg, handler, position: int, before) -> None:
-        self.emit("process", msg_id=self._msg_ids[-1], handler_id=self.handler_id(handler),
+        self.emit("process", msg_id=self._msg_id(msg), handler_id=self.handler_id(handler),
                   position=position, changes=self._changes(msg, before))
 
     def stopped(self, msg, handler) -> None:
-        self.emit("stop", msg_id=self._msg_ids[-1], handler_id=self.handler_id(handler))
+        self.emit("stop", msg_id=self._msg_id(msg), handler_id=self.handler_id(handler))
 
     def defaulted(self, msg, before) -> None:
         fields, _ = before
@@ -199,10 +180,10 @@ class Recorder:
             action = "observed" if fields["is_observed"] else "kept"
         else:
             action = "sampled" if msg["type"] == "sample" else "computed"
-        self.emit("default", msg_id=self._msg_ids[-1], value=summarize(msg["value"]), action=action)
+        self.emit("default", msg_id=self._msg_id(msg), value=summarize(msg["value"]), action=action)
 
     def postprocessed(self, msg, handler, position: int, before) -> None:
-        self.emit("postprocess", msg_id=self._msg_ids[-1], handler_id=self.handler_id(handler),
+        self.emit("postprocess", msg_id=self._msg_id(msg), handler_id=self.handler_id(handler),
                   position=position, changes=self._changes(msg, before))
 
     # Inference and runs ------------------------------------------------------
@@ -211,15 +192,14 @@ class Recorder:
                   params={name: summarize(value) for name, value in params.items()},
                   grad_norms={name: summarize(float(norm)) for name, norm in grad_norms.items()})
 
-    def structure(self, which: str, fn, args: tuple = (), kwargs: Optional[dict] = None) -> Optional[Event]:
-        """Trace ``fn`` once more (unobserved) and emit its relations and plate sizes."""
-        from .structure import structure_fields
+    def traced(self, which: str, fn, args: tuple, kwargs: dict) -> None:
+        self.structure(which, fn, args, kwargs)
 
+    def structure(self, which: str, fn, args: tuple = (), kwargs: Optional[dict] = None) -> Optional[Event]:
+        """Emit ``fn``'s relations and plate sizes (from one unobserved run that changes nothing)."""
         previous = runtime.set_observer(None)
         try:
-            # Runs of the model the user did not ask for: their prints are not theirs to read.
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                fields = structure_fields(fn, args, kwargs)
+            fields = structure_fields(fn, args, kwargs)
         except Exception:  # the structure is a view; a model that fails here fails visibly elsewhere
             return None
         finally:
@@ -261,8 +241,6 @@ class record:
             recording = Recording(self.detail)
             sink = recording.events.append
         else:
-            from .recording import RecordingWriter
-
             self._writer = RecordingWriter(self.path, self.detail)
             recording = Recording(self.detail)
             sink = self._writer.write

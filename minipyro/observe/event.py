@@ -7,12 +7,12 @@ replayed. This module imports nothing heavy: the app reads events without torch.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
 
 DETAILS = ("sites", "steps")
 
-# Every kind of event, and the fields it carries besides seq, kind and t.
+# Every kind of event, and the fields it always carries besides seq, kind and t.
 KINDS = {
     "run_start": ("file", "entry", "seed", "status"),
     "run_end": ("file", "entry", "seed", "status"),
@@ -28,6 +28,15 @@ KINDS = {
     "structure": ("which", "relations", "plates"),
     "output": ("stream", "text"),
     "error": ("type", "message", "frames"),
+}
+# The fields a kind carries only sometimes.
+OPTIONAL_FIELDS = {
+    "run_start": ("file", "entry", "seed", "status"),  # a crash reports what it can
+    "run_end": ("file", "entry", "seed", "status"),
+    "default": ("action",),  # sampled / observed / kept / computed
+    "msg_end": ("fn",),  # the distribution as the handlers left it
+    "structure": ("deterministic_relations", "site_plates"),
+    "error": ("msg_id", "step", "folded"),  # inside a site; a non-finite loss's step; frames folded away
 }
 MESSAGE_FIELDS = ("type", "name", "fn", "is_observed", "args", "kwargs", "value", "scale", "mask",
                   "cond_indep_stack", "done", "stop", "infer")
@@ -62,34 +71,11 @@ class Event:
         return cls(data["seq"], data["kind"], data["t"], fields)
 
 
-class Recording:
-    """The events of one recording: in memory, or streamed to a file."""
+# One encoder for every JSON line the Studio writes (recordings and the runner's channel):
+# compact, UTF-8 as is, and NaN refused (it is not JSON).
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
-    def __init__(self, detail: str, events: Optional[list] = None, header: Optional[dict] = None,
-                 truncated: bool = False):
-        self.detail = detail
-        self.events: list[Event] = [] if events is None else events
-        self.header = header or {}
-        self.truncated = truncated  # the file's last line was cut off (a crash, or still being written)
-        self._recorder = None  # the Recorder while recording
 
-    def __len__(self) -> int:
-        return len(self.events)
-
-    def __iter__(self) -> Iterator[Event]:
-        return iter(self.events)
-
-    def __getitem__(self, index):
-        return self.events[index]
-
-    def emit(self, kind: str, **fields) -> Event:
-        """Add an event of your own (a run's start or end, the program's output) while recording."""
-        if self._recorder is None:
-            raise RuntimeError("this recording is not active: emit() works inside `with record(...)`")
-        return self._recorder.emit(kind, **fields)
-
-    def save(self, path) -> None:
-        """Write the events as a recording file, atomically (temporary file, then rename)."""
-        from .recording import save_events
-
-        save_events(path, self.events, self.detail)
+def json_line(data: dict) -> str:
+    """``data`` as one line of JSON, newline included."""
+    return _encode(data) + "\n"

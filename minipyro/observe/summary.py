@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from .runtime import CondIndepStackFrame
+from ..runtime import CondIndepStackFrame
 
 PREVIEW_LENGTH = 8
 PYTHON_STATS_UP_TO = 256  # below this many elements, tolist() and Python's min/max beat torch's ops

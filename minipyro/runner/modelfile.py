@@ -16,26 +16,60 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Optional
 
 SVI_DEFAULTS = {"steps": 1000, "lr": 0.01, "optimizer": "Adam", "elbo": "Trace_ELBO"}
+# What a model file's svi dict (and the app's SVI panel) may name on minipyro.
+OPTIMIZERS = ("Adam", "ClippedAdam", "SGD")
+ELBOS = ("Trace_ELBO", "TraceMeanField_ELBO", "JitTrace_ELBO")
 
 
 class ModelFileError(Exception):
     """The file does not follow the model file convention; the message says what is missing."""
 
 
+@dataclass
+class FileInfo:
+    """What a model file says about itself, read without running it (``ast``, never ``exec``)."""
+
+    title: str
+    doc: str
+    svi: dict  # SVI_DEFAULTS updated with the file's literal ``svi`` dict
+    imports: frozenset  # top-level packages it imports: "pyroapi", "minipyro", "pyro", ...
+    syntax_error: Optional[str] = None
+
+
+def read_info(path) -> FileInfo:
+    """The file's lesson text, title, SVI settings and imports, without executing it."""
+    path = Path(path)
+    svi = dict(SVI_DEFAULTS)
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (SyntaxError, ValueError) as error:
+        return FileInfo(path.stem, "", svi, frozenset(), syntax_error=str(error))
+    title, imports = path.stem, set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imports.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            imports.add(node.module.split(".")[0])
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+            if name == "title" and isinstance(value, str):
+                title = value
+            elif name == "svi" and isinstance(value, dict):
+                svi.update(value)
+    return FileInfo(title, ast.get_docstring(tree) or "", svi, frozenset(imports))
+
+
 def uses_pyroapi(path: Path) -> bool:
     """Whether the file imports pyroapi (then it runs inside the "minipyro_studio" backend)."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (SyntaxError, UnicodeDecodeError, OSError):
-        return False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "pyroapi" for a in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "pyroapi":
-            return True
-    return False
+    return "pyroapi" in read_info(path).imports
 
 
 @contextlib.contextmanager

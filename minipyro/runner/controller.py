@@ -24,8 +24,9 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-CORE_DIR = str(Path(__file__).resolve().parent) + os.sep
-PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+from ..observe.frames import PACKAGE_DIR, user_frames
+
+PACKAGE_PARENT = str(Path(PACKAGE_DIR).parent)  # on the child's path, so that it imports this minipyro
 STOP_TIMEOUT = 1.0  # seconds from stop to a dead child, whatever the model is doing
 _FAULT_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)')
 
@@ -141,7 +142,7 @@ class RunnerController:
         frames = [{"file": m["file"], "line": int(m["line"]), "function": m["function"]}
                   for m in _FAULT_FRAME.finditer(current)]
         frames.reverse()  # faulthandler lists the innermost frame first
-        frames = [f for f in frames if not f["file"].startswith((CORE_DIR, "<frozen"))]
+        frames, _ = user_frames(frames)
         seq = self.events[-1]["seq"] + 1 if self.events else 0
         t = self.events[-1]["t"] if self.events else 0.0
         message = f"the model's process {how}" + (f" ({headline})" if headline else "")

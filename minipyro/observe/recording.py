@@ -7,16 +7,16 @@ cut-off last line (a run still being written, or killed) is tolerated.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Iterator, Optional
 
 import orjson
 
-from .event import KINDS, Event, Recording
+from .event import KINDS, Event, json_line
 
 FORMAT = "minipyro-recording"
 VERSION = 1
@@ -40,11 +40,35 @@ def header(detail: str) -> dict:
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+class Recording:
+    """The events of one recording: in memory, or streamed to a file."""
 
+    def __init__(self, detail: str, events: Optional[list] = None, header: Optional[dict] = None,
+                 truncated: bool = False):
+        self.detail = detail
+        self.events: list[Event] = [] if events is None else events
+        self.header = header or {}
+        self.truncated = truncated  # the file's last line was cut off (a crash, or still being written)
+        self._recorder = None  # the Recorder while recording
 
-def _line(data: dict) -> str:
-    return _encode(data) + "\n"
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.events)
+
+    def __getitem__(self, index):
+        return self.events[index]
+
+    def emit(self, kind: str, **fields) -> Event:
+        """Add an event of your own (a run's start or end, the program's output) while recording."""
+        if self._recorder is None:
+            raise RuntimeError("this recording is not active: emit() works inside `with record(...)`")
+        return self._recorder.emit(kind, **fields)
+
+    def save(self, path) -> None:
+        """Write the events as a recording file, atomically (temporary file, then rename)."""
+        save_events(path, self.events, self.detail)
 
 
 class RecordingWriter:
@@ -53,7 +77,7 @@ class RecordingWriter:
     def __init__(self, path, detail: str):
         self.path = Path(path)
         self._file = open(self.path, "w", encoding="utf-8")
-        self._file.write(_line(header(detail)))
+        self._file.write(json_line(header(detail)))
         self._file.flush()
         self._lock = threading.Lock()
         self._dirty = False
@@ -65,7 +89,7 @@ class RecordingWriter:
         self.write_dict(event.to_dict())
 
     def write_dict(self, event: dict) -> None:
-        text = _line(event)
+        text = json_line(event)
         with self._lock:
             self._file.write(text)
             self._dirty = True
@@ -90,7 +114,7 @@ class RecordingWriter:
 def save_events(path, events, detail: str) -> None:
     """Write a whole recording atomically: a temporary file beside ``path``, then a rename.
     ``events`` are Events or event dicts."""
-    save_lines(path, (_line(e if isinstance(e, dict) else e.to_dict()).encode("utf-8") for e in events), detail)
+    save_lines(path, (json_line(e if isinstance(e, dict) else e.to_dict()).encode("utf-8") for e in events), detail)
 
 
 def save_lines(path, lines, detail: str) -> None:
@@ -99,7 +123,7 @@ def save_lines(path, lines, detail: str) -> None:
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(_line(header(detail)).encode("utf-8"))
+            f.write(json_line(header(detail)).encode("utf-8"))
             for line in lines:
                 f.write(line if line.endswith(b"\n") else line + b"\n")
             f.flush()

@@ -1,0 +1,134 @@
+"""The debugger: after each event of the model's thread, decide whether to pause there.
+
+Where a step command stops is a pure function of the events (:func:`step_target` and
+:func:`reached`), so the app's time travel through a recording stops exactly where a live
+run would (``gui.debug`` uses the same two functions).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .breakpoints import BreakpointError, compile_breakpoints
+
+STEP_COMMANDS = ("step", "step_message", "step_out", "continue")
+
+
+class RunStopped(BaseException):
+    """Raised inside the user's code to end a run on ``stop`` (BaseException: user code's
+    ``except Exception`` must not swallow it)."""
+
+
+def stack_size_after(event: dict, size: int) -> int:
+    """How many handlers are on the stack after ``event``, given ``size`` before it."""
+    kind = event["kind"]
+    if kind == "handler_enter":
+        return event["depth"] + 1
+    if kind == "handler_exit":
+        return event["depth"]
+    return size
+
+
+def step_target(command: str, event: dict, stack_size: int) -> tuple[str, Optional[int]]:
+    """Where ``command``, given while paused at ``event`` with ``stack_size`` handlers on the
+    stack, runs to: a ``(mode, target)`` pair for :func:`reached`.
+
+    - ``step``: the next event.
+    - ``step_message``: the ``msg_end`` of the message in flight (at a ``msg_end``: of the next one).
+    - ``step_out``: the exit of the innermost handler (at a ``handler_exit``: of the next one out);
+      with no handler left, the end.
+    - ``continue``: the next breakpoint, or the end.
+    """
+    if command == "step_message":
+        in_flight = event.get("msg_id") if event["kind"] != "msg_end" else None
+        return "step_message", in_flight
+    if command == "step_out":
+        # At a handler_exit the handler is still counted in the stack size before that event.
+        depth = event["depth"] - 1 if event["kind"] == "handler_exit" else stack_size - 1
+        return ("step_out", depth) if depth >= 0 else ("continue", None)
+    return command, None
+
+
+def reached(mode: str, target: Optional[int], event: dict) -> bool:
+    """Whether ``event`` ends a step of ``(mode, target)`` (breakpoints aside)."""
+    kind = event["kind"]
+    if mode == "step":
+        return True
+    if mode == "step_message":
+        return kind == "msg_end" and target in (None, event["msg_id"])
+    if mode == "step_out":
+        return kind == "handler_exit" and event["depth"] == target
+    return False
+
+
+class Debugger:
+    """Decides after each event whether to pause, and waits for commands while paused."""
+
+    def __init__(self, commands, channel, breakpoints, start_paused: bool):
+        self.commands = commands
+        self.channel = channel
+        self.breakpoints = compile_breakpoints(breakpoints)
+        self.mode = "step" if start_paused else "continue"
+        self.target: Optional[int] = None
+        self.stack_size = 0
+        self.handler_classes: dict[int, str] = {}
+        self.messages: dict[int, dict] = {}  # msg_start of the messages in flight
+
+    def after(self, event: dict) -> None:
+        kind = event["kind"]
+        self.stack_size = stack_size_after(event, self.stack_size)
+        if kind == "handler_enter":
+            self.handler_classes[event["handler_id"]] = event["handler"]
+        elif kind == "msg_start":
+            self.messages[event["msg_id"]] = event
+        if self.commands.breakpoints_update is not None:
+            self._update_breakpoints()
+        reason = self._reason(event)
+        if kind == "msg_end":
+            self.messages.pop(event["msg_id"], None)
+        if reason is not None:
+            self.pause(event, reason)
+
+    def _update_breakpoints(self) -> None:
+        update, self.commands.breakpoints_update = self.commands.breakpoints_update, None
+        try:
+            self.breakpoints = compile_breakpoints(update)
+        except BreakpointError as error:
+            self.channel.control("refused", command="set_breakpoints", reason=str(error))
+
+    def _reason(self, event: dict) -> Optional[str]:
+        if self.commands.pause_requested:
+            self.commands.pause_requested = False
+            return "pause"
+        if reached(self.mode, self.target, event):
+            return self.mode
+        if self.breakpoints:
+            kind = event["kind"]
+            handler_class = self.handler_classes.get(event.get("handler_id")) if kind == "process" else None
+            message = self.messages.get(event.get("msg_id"))
+            for breakpoint in self.breakpoints:
+                if breakpoint.matches(event, handler_class, message):
+                    return "breakpoint"
+        return None
+
+    def pause(self, event: dict, reason: str) -> None:
+        self.commands.running = False
+        self.channel.control("paused", seq=event["seq"], reason=reason)
+        try:
+            while True:
+                command = self.commands.queue.get()
+                name = command["cmd"]
+                if name == "stop":
+                    raise RunStopped()
+                if name in STEP_COMMANDS:
+                    self.mode, self.target = step_target(name, event, self.stack_size)
+                    return
+                if name == "invalid":
+                    self.channel.control("refused", command="?", reason=command["reason"])
+                elif name not in ("pause", "set_breakpoints", "capture"):
+                    self.channel.control("refused", command=name, reason="not while paused")
+                if self.commands.breakpoints_update is not None:
+                    self._update_breakpoints()
+        finally:
+            self.commands.pause_requested = False
+            self.commands.running = True

@@ -1,0 +1,203 @@
+"""A run in the runner's child: load the model file, then trace it or train it with SVI,
+with the recorder's events going to the channel and the debugger consulted after each."""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+from pathlib import Path
+
+from ..observe.event import DETAILS
+from ..observe.frames import error_frames, user_frames
+from .capture import OutputStream
+from .debugger import Debugger, RunStopped
+from .modelfile import ELBOS, OPTIMIZERS
+from .protocol import Channel, Commands
+
+
+class NonFiniteLoss(Exception):
+    def __init__(self, step: int, loss: float):
+        self.step = step
+        super().__init__(f"the loss became {loss} at step {step}; stopping")
+
+
+def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: Debugger):
+    """A Recorder whose events go to the channel (from any thread, in one numbering),
+    with the debugger consulted after each event the model's own thread emits."""
+    from ..observe.recorder import Recorder
+
+    main_thread = threading.main_thread()
+
+    class RunRecorder(Recorder):
+        lock = threading.Lock()
+        debugging = True  # off for the run's last event, which nothing may pause or stop
+
+        def emit(self, kind, **fields):
+            if kind == "error":
+                fields["frames"], fields["folded"] = user_frames(fields["frames"])
+            with self.lock:
+                event = super().emit(kind, **fields)
+            commands.progress += 1
+            if self.debugging and threading.current_thread() is main_thread:
+                if commands.stop_requested:
+                    raise RunStopped()
+                debugger.after(self.last_dict)
+            return event
+
+    def send(event):
+        recorder.last_dict = event.to_dict()  # the debugger reads the same dict
+        channel.event(recorder.last_dict)
+
+    recorder = RunRecorder(detail, send)
+    return recorder
+
+
+def _between_steps(recorder):
+    """The observer of the SVI steps nobody asked to see: messages pass unobserved, each
+    step is reported. (The first step is observed in full: it reports the structure.)"""
+    from .. import runtime
+
+    class SviObserver(runtime.Observer):
+        def svi_step(self, step, loss, params, grad_norms):
+            recorder.svi_step(step, loss, params, grad_norms)
+
+    return SviObserver()
+
+
+def _error_fields(error: BaseException) -> dict:
+    fields = {"type": type(error).__name__, "message": str(error), "frames": error_frames(error)}
+    if isinstance(error, NonFiniteLoss):
+        fields["step"] = error.step
+    return fields
+
+
+def _optimizer(svi_settings: dict):
+    import minipyro
+
+    name = svi_settings["optimizer"]
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    return getattr(minipyro, name)({"lr": float(svi_settings["lr"])})
+
+
+def _elbo(svi_settings: dict):
+    import minipyro
+
+    name = svi_settings["elbo"]
+    if name not in ELBOS:
+        raise ValueError(f"unknown elbo {name!r}; choose one of {', '.join(ELBOS)}")
+    return getattr(minipyro, name)()
+
+
+def _trace_entry(model_file, recorder) -> None:
+    import minipyro
+
+    for which in ("model", "guide"):
+        fn = getattr(model_file, which)
+        if fn is None:
+            continue
+        minipyro.trace(fn).get_trace(*model_file.args, **model_file.kwargs)
+        recorder.structure(which, fn, model_file.args, model_file.kwargs)
+
+
+def _svi_entry(model_file, settings: dict, recorder, commands: Commands) -> None:
+    import minipyro
+    from minipyro import runtime
+
+    if model_file.guide is None:
+        raise ValueError(f"{model_file.path}: SVI needs a function named 'guide'")
+    # Nothing runs before the first step that a plain script would not run: the first step,
+    # observed at the run's detail, shows every site and reports the structure.
+    svi = minipyro.SVI(model_file.model, model_file.guide, _optimizer(settings), _elbo(settings))
+    between_steps = _between_steps(recorder)
+    detail = recorder.detail
+    for step in range(1, int(settings["steps"]) + 1):
+        observer = recorder if step == 1 else between_steps
+        if commands.capture_requested:  # this step in full, for the debugger panels
+            commands.capture_requested = False
+            recorder.emit("output", stream="runner", text=f"capturing SVI step {step}\n")
+            recorder.set_detail("steps")
+            observer = recorder
+        previous = runtime.set_observer(observer)
+        try:
+            loss = svi.step(*model_file.args, **model_file.kwargs)
+        finally:
+            runtime.set_observer(previous)
+            recorder.set_detail(detail)
+        if not math.isfinite(loss):
+            if settings.get("stop_on_nonfinite", True):
+                raise NonFiniteLoss(step, loss)
+            recorder.emit("output", stream="stderr", text=f"the loss is {loss} at step {step}; going on\n")
+
+
+def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, captures=()) -> str:
+    import pyro.distributions as pyro_distributions
+
+    import minipyro
+    from minipyro import runtime
+
+    from .modelfile import backend_for, load_model_file
+
+    file, entry = command.get("file"), command.get("entry", "trace")
+    seed, detail = command.get("seed", 0), command.get("detail", "steps")
+    if entry not in ("trace", "svi") or detail not in DETAILS or not isinstance(seed, int):
+        channel.control("refused", command="run", reason="entry must be trace or svi, detail sites or steps, "
+                                                         "seed an int")
+        return "refused"
+    commands.stop_requested = commands.pause_requested = commands.capture_requested = False
+    try:
+        debugger = Debugger(commands, channel, command.get("breakpoints"), bool(command.get("start_paused")))
+    except ValueError as error:
+        channel.control("refused", command="run", reason=str(error))
+        return "refused"
+    recorder = _run_recorder(detail, channel, commands, debugger)
+    stdout, stderr = sys.stdout, sys.stderr
+
+    def emit_output(stream, text):
+        recorder.emit("output", stream=stream, text=text)
+
+    fd_output["emit"] = emit_output
+
+    status = "ok"
+    # The child serves run after run: start each from the same state.
+    minipyro.get_param_store().clear()
+    pyro_distributions.enable_validation(True)
+    minipyro.set_rng_seed(seed)
+    commands.running = True
+    recorder.emit("run_start", file=file, entry=entry, seed=seed, status="running")
+    sys.stdout, sys.stderr = OutputStream("stdout", emit_output), OutputStream("stderr", emit_output)
+    previous = runtime.set_observer(recorder)
+    try:
+        with backend_for(Path(file)):
+            minipyro.set_rng_seed(seed)  # pyroapi's backend seeds with its own default
+            model_file = load_model_file(file)
+            settings = dict(model_file.svi)
+            settings.update(command.get("svi") or {})
+            if entry == "trace":
+                _trace_entry(model_file, recorder)
+            else:
+                _svi_entry(model_file, settings, recorder, commands)
+    except (RunStopped, KeyboardInterrupt):
+        status = "stopped"
+    except BaseException as error:  # the user's code: anything it raises is reported, not fatal
+        status = "error"
+        if not getattr(error, "_minipyro_reported", False):  # errors inside a site already are
+            try:
+                recorder.emit("error", **_error_fields(error))
+            except RunStopped:
+                status = "stopped"
+    finally:
+        runtime.set_observer(previous)
+        recorder.debugging = False
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sys.stdout, sys.stderr = stdout, stderr
+        for capture in captures:
+            capture.drain()
+        del runtime.PYRO_STACK[:]
+        commands.running = False
+    recorder.emit("run_end", file=file, entry=entry, seed=seed, status=status)
+    fd_output.pop("emit", None)
+    channel.control("finished", status=status)
+    return status

@@ -1,0 +1,115 @@
+"""The runner's channel: one JSON object per line on a pipe each way (DESIGN section 6).
+
+In, commands: ``{"cmd": "run", "file": ..., "entry": "trace"|"svi", "seed": 0, "svi": {...},
+"detail": "sites"|"steps", "breakpoints": [...], "start_paused": false}``, ``step``,
+``step_message``, ``step_out``, ``continue``, ``pause``, ``stop``, ``set_breakpoints``
+(``"breakpoints": [...]``), ``capture`` (record the next SVI step in full), ``quit``.
+
+Out: ``{"events": [event, ...]}`` (batched, at most ~30 lines a second while running) and
+``{"control": "ready" | "paused" | "finished" | "refused", ...}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import threading
+import time
+
+from ..observe.event import json_line
+
+SEND_INTERVAL = 1 / 30  # seconds between event batches while running
+MAX_BATCH = 2000
+STOP_GRACE = 0.2  # seconds a stop waits for the run to reach an event before interrupting it
+
+
+class Channel:
+    """Our end of the protocol pipe: JSON lines out, events batched."""
+
+    def __init__(self, fd: int):
+        self._out = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 16)
+        self._lock = threading.RLock()
+        self._batch: list[dict] = []
+        self._last_send = 0.0
+        self._closed = threading.Event()
+        threading.Thread(target=self._flush_periodically, name="channel-flush", daemon=True).start()
+
+    def _write(self, obj: dict) -> None:
+        self._out.write(json_line(obj))
+        self._out.flush()
+
+    def event(self, event: dict) -> None:
+        with self._lock:
+            self._batch.append(event)
+            now = time.monotonic()
+            if now - self._last_send >= SEND_INTERVAL or len(self._batch) >= MAX_BATCH:
+                self._send_batch(now)
+
+    def _send_batch(self, now: float) -> None:
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self._write({"events": batch})
+        self._last_send = now
+
+    def flush(self) -> None:
+        with self._lock:
+            self._send_batch(time.monotonic())
+
+    def control(self, name: str, **fields) -> None:
+        with self._lock:
+            self._send_batch(time.monotonic())  # events first, so controls follow what they describe
+            self._write({"control": name, **fields})
+
+    def _flush_periodically(self) -> None:
+        while not self._closed.wait(SEND_INTERVAL):
+            with self._lock:
+                if self._batch and time.monotonic() - self._last_send >= SEND_INTERVAL:
+                    self._send_batch(time.monotonic())
+
+
+class Commands:
+    """Reads commands on a thread. Flags for what must reach a running model
+    (pause, stop, breakpoints, capture); a queue for what a paused one waits for."""
+
+    def __init__(self, stream):
+        self.queue: queue.Queue = queue.Queue()
+        self.pause_requested = False
+        self.stop_requested = False
+        self.capture_requested = False
+        self.breakpoints_update = None
+        self.running = False  # a run is active and not paused (then stop interrupts it)
+        self.progress = 0  # events emitted; a stop checks that the run is still moving
+        self._stream = stream
+        threading.Thread(target=self._read, name="commands", daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self._stream:
+            try:
+                command = json.loads(line)
+                if not isinstance(command, dict) or not isinstance(command.get("cmd"), str):
+                    raise ValueError("a command is an object with a 'cmd' string")
+            except ValueError as error:
+                self.queue.put({"cmd": "invalid", "reason": str(error)})
+                continue
+            name = command["cmd"]
+            if name == "pause":
+                self.pause_requested = True
+            elif name == "stop":
+                self.stop_requested = True
+                threading.Thread(target=self._interrupt_if_stuck, daemon=True).start()
+            elif name == "capture":
+                self.capture_requested = True
+            elif name == "set_breakpoints":
+                self.breakpoints_update = command.get("breakpoints", [])
+            self.queue.put(command)
+        os._exit(0)  # the controller closed our stdin: it is gone, so are we
+
+    def _interrupt_if_stuck(self) -> None:
+        """A run stuck in a loop with no sample or param never reaches an event to stop at."""
+        progress = self.progress
+        time.sleep(STOP_GRACE)
+        if self.running and self.stop_requested and self.progress == progress:
+            import _thread
+
+            _thread.interrupt_main()
