@@ -51,7 +51,8 @@ class PyroOptim:
     def __call__(self, params) -> None:
         """Take one step for each parameter in ``params``."""
         params = tuple(params)
-        if params != self._last_params:
+        # By identity: == on tensors compares their elements.
+        if len(params) != len(self._last_params) or any(a is not b for a, b in zip(params, self._last_params)):
             self._last_params, self._last_optim = params, self._optimiser_for(params)
         if params:
             self._last_optim.step()

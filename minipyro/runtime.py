@@ -16,7 +16,7 @@ This mirrors ``pyro.poutine.runtime`` and ``pyro.contrib.minipyro``.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, NamedTuple, Optional, TypedDict
+from typing import Any, Callable, NamedTuple, NotRequired, Optional, TypedDict
 
 # Pyro keeps track of two kinds of global state:
 #   i)  the effect handler stack, which gives primitives like sample() their
@@ -70,7 +70,7 @@ class CondIndepStackFrame(NamedTuple):
         return self.dim is not None
 
 
-class Message(TypedDict, total=False):
+class Message(TypedDict):
     """A message travelling through the handler stack (Pyro's keys).
 
     type:             "sample", "param", or another effect's name.
@@ -85,6 +85,10 @@ class Message(TypedDict, total=False):
     done:             True once a value is final; the default behaviour is skipped.
     stop:             set by a handler to hide the message from handlers below it.
     infer:            per-site inference options (``is_auxiliary``, ``_deterministic``...).
+
+    Written later on a trace's sites, by the ELBOs (memoised as Pyro does):
+    log_prob, unscaled_log_prob, log_prob_sum, score_parts; and by ``do``:
+    _intervener_id (the handler that intervened, so it skips the message's copy).
     """
 
     type: str
@@ -100,6 +104,11 @@ class Message(TypedDict, total=False):
     done: bool
     stop: bool
     infer: dict
+    log_prob: NotRequired[Any]
+    unscaled_log_prob: NotRequired[Any]
+    log_prob_sum: NotRequired[Any]
+    score_parts: NotRequired[Any]
+    _intervener_id: NotRequired[str]
 
 
 def new_message(type: str, name: str, fn: Callable, args: tuple = (), kwargs: Optional[dict] = None,
