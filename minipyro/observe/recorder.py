@@ -22,7 +22,7 @@ from ..structure import structure_fields
 from .event import DETAILS, MESSAGE_FIELDS, Event
 from .frames import error_frames, user_source
 from .recording import Recording, RecordingWriter
-from .summary import log_prob_shape, summarize
+from .summary import distribution_shapes, log_prob_shape, summarize
 
 GC_THRESHOLD_WHILE_RECORDING = 50_000
 
@@ -107,8 +107,7 @@ class Recorder(runtime.Observer):
         fn = msg["fn"]
         final_fn = None
         if isinstance(fn, torch.distributions.Distribution):  # as the handlers left it (broadcast)
-            final_fn = {"dist": type(fn).__name__, "batch_shape": list(fn.batch_shape),
-                        "event_shape": list(fn.event_shape)}
+            final_fn = distribution_shapes(fn)
         self.emit("msg_end", msg_id=msg_id, type=msg["type"], name=msg["name"],
                   value=summarize(msg["value"]), log_prob=self._log_prob(msg, final_fn), fn=final_fn)
 
@@ -131,9 +130,7 @@ class Recorder(runtime.Observer):
         return {
             "type": msg["type"],
             "name": msg["name"],
-            "fn": {"dist": type(fn).__name__, "batch_shape": list(fn.batch_shape),
-                   "event_shape": list(fn.event_shape)}
-            if isinstance(fn, torch.distributions.Distribution) else summarize(fn),
+            "fn": distribution_shapes(fn) if isinstance(fn, torch.distributions.Distribution) else summarize(fn),
             "is_observed": msg["is_observed"],
             "scale": scale if type(scale) is float else f"tensor of shape {list(scale.shape)}",
             "mask": mask if mask is None or type(mask) is bool else f"tensor of shape {list(mask.shape)}",

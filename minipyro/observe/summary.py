@@ -63,12 +63,13 @@ def _plain(x):
     return plain_float(x) if isinstance(x, float) else x
 
 
+def distribution_shapes(fn) -> dict:
+    """A distribution's class and shapes: the cheap part of its summary."""
+    return {"dist": type(fn).__name__, "batch_shape": list(fn.batch_shape), "event_shape": list(fn.event_shape)}
+
+
 def summarize_distribution(fn, with_params: bool = True) -> dict:
-    summary = {
-        "dist": type(fn).__name__,
-        "batch_shape": list(fn.batch_shape),
-        "event_shape": list(fn.event_shape),
-    }
+    summary = distribution_shapes(fn)
     base = getattr(fn, "base_dist", None)
     if base is not None:
         summary["base"] = summarize_distribution(base, with_params)
