@@ -144,13 +144,15 @@ class Observer:
 
     steps: bool = False
 
-    def handler_enter(self, handler: "Messenger") -> None:
+    # Pyro mode (minipyro.observe.pyro_mode) calls the same methods for full Pyro, passing
+    # what differs there: a handler's depth on Pyro's stack, and that stack.
+    def handler_enter(self, handler: "Messenger", depth: Optional[int] = None) -> None:
         """``handler`` was pushed: it is now the top of the stack."""
 
-    def handler_exit(self, handler: "Messenger") -> None:
+    def handler_exit(self, handler: "Messenger", depth: Optional[int] = None) -> None:
         """``handler`` is about to be popped: it is still the top of the stack."""
 
-    def message_start(self, msg: Message) -> None:
+    def message_start(self, msg: Message, stack: Optional[list] = None) -> None:
         """``apply_stack`` received ``msg``."""
 
     def before(self, msg: Message) -> Any:

@@ -75,11 +75,10 @@ class _TrackProvenance(Messenger):
 
 
 @contextlib.contextmanager
-def _nothing_changes():
+def unseen():
     """Run code the user did not ask to run without it leaving a trace: torch's, numpy's and
-    ``random``'s random streams, the param store and the output are as they were."""
+    ``random``'s random streams are as they were, and its output is dropped."""
     numpy_state, python_state = np.random.get_state(), random.getstate()
-    store_state = {name: (PARAM_STORE.constraint(name), value) for name, value in PARAM_STORE.named_parameters()}
     try:
         with torch.random.fork_rng(), contextlib.redirect_stdout(io.StringIO()), \
                 contextlib.redirect_stderr(io.StringIO()):
@@ -87,6 +86,16 @@ def _nothing_changes():
     finally:
         np.random.set_state(numpy_state)
         random.setstate(python_state)
+
+
+@contextlib.contextmanager
+def _nothing_changes():
+    """:func:`unseen`, and the param store as it was."""
+    store_state = {name: (PARAM_STORE.constraint(name), value) for name, value in PARAM_STORE.named_parameters()}
+    try:
+        with unseen():
+            yield
+    finally:
         PARAM_STORE.restore(store_state)
 
 

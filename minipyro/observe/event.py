@@ -31,7 +31,7 @@ KINDS = {
 }
 # The fields a kind carries only sometimes.
 OPTIONAL_FIELDS = {
-    "run_start": ("file", "entry", "seed", "status"),  # a crash reports what it can
+    "run_start": ("file", "entry", "seed", "status", "engine"),  # a crash reports what it can
     "run_end": ("file", "entry", "seed", "status"),
     "default": ("action",),  # sampled / observed / kept / computed
     "msg_end": ("fn",),  # the distribution as the handlers left it

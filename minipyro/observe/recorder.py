@@ -27,6 +27,15 @@ from .summary import distribution_shapes, log_prob_shape, summarize
 GC_THRESHOLD_WHILE_RECORDING = 50_000
 
 
+def handler_label(handler) -> str:
+    """A minipyro handler's own label; a Pyro Messenger's from Pyro mode."""
+    if isinstance(handler, runtime.Messenger):
+        return handler.label()
+    from .pyro_mode import pyro_label
+
+    return pyro_label(handler)
+
+
 def _same(a, b) -> bool:
     """Unchanged for the reader: the same object, or equal plain values (a new dict with the
     same contents, as replay gives ``infer``). Values holding tensors compare by identity only."""
@@ -74,32 +83,32 @@ class Recorder(runtime.Observer):
         if entry is None or entry[0] is not handler:
             # First seen now (entered before the recording began), or entered now: the label is
             # made once (a plate's dim is known from its entry on) and kept for its exit.
-            entry = self._handlers[id(handler)] = (handler, self._next_handler_id, handler.label())
+            entry = self._handlers[id(handler)] = (handler, self._next_handler_id, handler_label(handler))
             self._next_handler_id += 1
         return entry
 
     def handler_id(self, handler) -> int:
         return self._handler(handler)[1]
 
-    def handler_enter(self, handler) -> None:
+    def handler_enter(self, handler, depth: Optional[int] = None) -> None:
         self._handlers.pop(id(handler), None)  # a handler entered again is a new handler here
         _, handler_id, label = self._handler(handler)
-        self.emit("handler_enter", handler_id=handler_id, handler=type(handler).__name__,
-                  label=label, depth=len(runtime.PYRO_STACK) - 1)
+        self.emit("handler_enter", handler_id=handler_id, handler=type(handler).__name__, label=label,
+                  depth=len(runtime.PYRO_STACK) - 1 if depth is None else depth)
 
-    def handler_exit(self, handler) -> None:
+    def handler_exit(self, handler, depth: Optional[int] = None) -> None:
         _, handler_id, label = self._handler(handler)
-        self.emit("handler_exit", handler_id=handler_id, handler=type(handler).__name__,
-                  label=label, depth=len(runtime.PYRO_STACK) - 1)
+        self.emit("handler_exit", handler_id=handler_id, handler=type(handler).__name__, label=label,
+                  depth=len(runtime.PYRO_STACK) - 1 if depth is None else depth)
         del self._handlers[id(handler)]
 
     # Messages ----------------------------------------------------------------
-    def message_start(self, msg) -> None:
+    def message_start(self, msg, stack: Optional[list] = None) -> None:
         msg_id = self._msg_ids[id(msg)] = self._next_msg_id
         self._next_msg_id += 1
         handler_id = self.handler_id
         self.emit("msg_start", msg_id=msg_id, type=msg["type"], name=msg["name"],
-                  stack=[handler_id(h) for h in reversed(runtime.PYRO_STACK)],
+                  stack=[handler_id(h) for h in reversed(runtime.PYRO_STACK if stack is None else stack)],
                   fields=self._fields(msg), source=user_source())
 
     def message_end(self, msg) -> None:
@@ -192,11 +201,13 @@ class Recorder(runtime.Observer):
     def traced(self, which: str, fn, args: tuple, kwargs: dict) -> None:
         self.structure(which, fn, args, kwargs)
 
-    def structure(self, which: str, fn, args: tuple = (), kwargs: Optional[dict] = None) -> Optional[Event]:
-        """Emit ``fn``'s relations and plate sizes (from one unobserved run that changes nothing)."""
+    def structure(self, which: str, fn, args: tuple = (), kwargs: Optional[dict] = None,
+                  fields_of=structure_fields) -> Optional[Event]:
+        """Emit ``fn``'s relations and plate sizes, from one unobserved run that changes nothing
+        (``fields_of``: the engine's way of finding them; Pyro mode passes Pyro's)."""
         previous = runtime.set_observer(None)
         try:
-            fields = structure_fields(fn, args, kwargs)
+            fields = fields_of(fn, args, kwargs)
         except Exception:  # the structure is a view; a model that fails here fails visibly elsewhere
             return None
         finally:
@@ -209,6 +220,15 @@ class Recorder(runtime.Observer):
         if msg_id is not None:
             fields["msg_id"] = msg_id
         self.emit("error", **fields)
+
+
+def observe_engines(observer, pyro_observer=...):
+    """Install ``observer`` on both engines, minipyro and Pyro (Pyro mode); return the pair
+    that it replaces, to pass back here later."""
+    from . import pyro_mode
+
+    pyro_observer = observer if pyro_observer is ... else pyro_observer
+    return runtime.set_observer(observer), pyro_mode.set_observer(pyro_observer)
 
 
 class record:
@@ -249,11 +269,11 @@ class record:
         # step time of a 300-site model). Collect less often while recording.
         self._gc_thresholds = gc.get_threshold()
         gc.set_threshold(max(self._gc_thresholds[0], GC_THRESHOLD_WHILE_RECORDING), *self._gc_thresholds[1:])
-        self._previous = runtime.set_observer(recording._recorder)
+        self._previous = observe_engines(recording._recorder)
         return recording
 
     def __exit__(self, *exc_info):
-        runtime.set_observer(self._previous)
+        observe_engines(*self._previous)
         gc.set_threshold(*self._gc_thresholds)
         self.recording._recorder = None
         if self._writer is not None:

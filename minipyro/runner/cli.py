@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..observe.sites import site_table
 from .controller import ControllerError, RunnerController
+from .modelfile import ENGINES
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -28,6 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--detail", choices=("sites", "steps"), default="sites",
                         help="how much of each message to record (default sites)")
     parser.add_argument("--record", metavar="OUT", help="save the events as a recording (.mpr.jsonl)")
+    parser.add_argument("--engine", choices=ENGINES,
+                        help="minipyro or pyro (default: a file that imports pyro runs on Pyro, others on minipyro)")
+    parser.add_argument("--lr", type=float, help="SVI learning rate (default: the file's svi dict, else 0.01)")
+    parser.add_argument("--optimizer", help="SVI optimiser, e.g. Adam, ClippedAdam (default: the file's, else Adam)")
+    parser.add_argument("--elbo", help="SVI ELBO, e.g. Trace_ELBO (default: the file's, else Trace_ELBO)")
 
 
 def format_error(event: dict) -> str:
@@ -92,10 +98,12 @@ def run(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> in
 
     controller = RunnerController(on_event=on_event)
     entry = "svi" if options.svi_steps else "trace"
-    svi = {"steps": options.svi_steps} if options.svi_steps else None
+    svi = {"steps": options.svi_steps} if options.svi_steps else {}
+    svi.update({key: value for key, value in (("lr", options.lr), ("optimizer", options.optimizer),
+                                                ("elbo", options.elbo)) if value is not None})
     interrupted = False
     try:
-        controller.run(path, entry=entry, seed=options.seed, svi=svi, detail=options.detail)
+        controller.run(path, entry=entry, seed=options.seed, svi=svi, detail=options.detail, engine=options.engine)
         while not controller.wait_until("finished", "dead", timeout=0.2):
             pass
     except KeyboardInterrupt:

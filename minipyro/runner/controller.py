@@ -190,8 +190,10 @@ class RunnerController:
                 raise ControllerError("the runner is gone") from error
 
     def run(self, file, entry: str = "trace", seed: int = 0, svi: Optional[dict] = None,
-            detail: str = "steps", breakpoints: Optional[list] = None, start_paused: bool = False) -> None:
-        """Start a run (starting the child first if needed). Events arrive at ``on_event``."""
+            detail: str = "steps", breakpoints: Optional[list] = None, start_paused: bool = False,
+            engine: Optional[str] = None) -> None:
+        """Start a run (starting the child first if needed). Events arrive at ``on_event``.
+        ``engine``: "minipyro" or "pyro"; by default the file's own imports choose."""
         if self.state in ("running", "paused"):
             raise ControllerError("a run is under way; stop it first")
         self.start()
@@ -200,7 +202,7 @@ class RunnerController:
             self.state = "running"
         self._send({"cmd": "run", "file": str(Path(file).resolve()), "entry": entry, "seed": seed,
                     "svi": svi or {}, "detail": detail, "breakpoints": breakpoints or [],
-                    "start_paused": start_paused})
+                    "start_paused": start_paused, "engine": engine})
 
     def _resume(self, name: str) -> None:
         with self._changed:

@@ -12,7 +12,7 @@ from ..observe.event import DETAILS
 from ..observe.frames import error_frames, user_frames
 from .capture import OutputStream
 from .debugger import Debugger, RunStopped
-from .modelfile import ELBOS, OPTIMIZERS
+from .engines import ENGINES
 from .protocol import Channel, Commands
 
 
@@ -72,44 +72,23 @@ def _error_fields(error: BaseException) -> dict:
     return fields
 
 
-def _optimizer(svi_settings: dict):
-    import minipyro
-
-    name = svi_settings["optimizer"]
-    if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
-    return getattr(minipyro, name)({"lr": float(svi_settings["lr"])})
-
-
-def _elbo(svi_settings: dict):
-    import minipyro
-
-    name = svi_settings["elbo"]
-    if name not in ELBOS:
-        raise ValueError(f"unknown elbo {name!r}; choose one of {', '.join(ELBOS)}")
-    return getattr(minipyro, name)()
-
-
-def _trace_entry(model_file, recorder) -> None:
-    import minipyro
-
+def _trace_entry(model_file, recorder, engine) -> None:
     for which in ("model", "guide"):
         fn = getattr(model_file, which)
         if fn is None:
             continue
-        minipyro.trace(fn).get_trace(*model_file.args, **model_file.kwargs)
-        recorder.structure(which, fn, model_file.args, model_file.kwargs)
+        engine.trace(fn, model_file.args, model_file.kwargs)
+        recorder.structure(which, fn, model_file.args, model_file.kwargs, fields_of=engine.structure_fields())
 
 
-def _svi_entry(model_file, settings: dict, recorder, commands: Commands) -> None:
-    import minipyro
-    from minipyro import runtime
+def _svi_entry(model_file, settings: dict, recorder, commands: Commands, engine) -> None:
+    from ..observe.recorder import observe_engines
 
     if model_file.guide is None:
         raise ValueError(f"{model_file.path}: SVI needs a function named 'guide'")
     # Nothing runs before the first step that a plain script would not run: the first step,
     # observed at the run's detail, shows every site and reports the structure.
-    svi = minipyro.SVI(model_file.model, model_file.guide, _optimizer(settings), _elbo(settings))
+    svi = engine.svi(model_file.model, model_file.guide, settings)
     between_steps = _between_steps(recorder)
     detail = recorder.detail
     for step in range(1, int(settings["steps"]) + 1):
@@ -119,11 +98,11 @@ def _svi_entry(model_file, settings: dict, recorder, commands: Commands) -> None
             recorder.emit("output", stream="runner", text=f"capturing SVI step {step}\n")
             recorder.set_detail("steps")
             observer = recorder
-        previous = runtime.set_observer(observer)
+        previous = observe_engines(observer)
         try:
             loss = svi.step(*model_file.args, **model_file.kwargs)
         finally:
-            runtime.set_observer(previous)
+            observe_engines(*previous)
             recorder.set_detail(detail)
         if not math.isfinite(loss):
             if settings.get("stop_on_nonfinite", True):
@@ -132,12 +111,8 @@ def _svi_entry(model_file, settings: dict, recorder, commands: Commands) -> None
 
 
 def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, captures=()) -> str:
-    import pyro.distributions as pyro_distributions
-
-    import minipyro
-    from minipyro import runtime
-
-    from .modelfile import backend_for, load_model_file
+    from ..observe.recorder import observe_engines
+    from .modelfile import ModelFileError, choose_engine, load_model_file
 
     file, entry = command.get("file"), command.get("entry", "trace")
     seed, detail = command.get("seed", 0), command.get("detail", "steps")
@@ -151,6 +126,10 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     except ValueError as error:
         channel.control("refused", command="run", reason=str(error))
         return "refused"
+    try:
+        engine, engine_error = ENGINES[choose_engine(file, command.get("engine"))], None
+    except (ModelFileError, OSError) as error:  # reported as the run's error, below
+        engine, engine_error = ENGINES["minipyro"], error
     recorder = _run_recorder(detail, channel, commands, debugger)
     stdout, stderr = sys.stdout, sys.stderr
 
@@ -161,23 +140,22 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
 
     status = "ok"
     # The child serves run after run: start each from the same state.
-    minipyro.get_param_store().clear()
-    pyro_distributions.enable_validation(True)
-    minipyro.set_rng_seed(seed)
+    engine.reset(seed)
     commands.running = True
-    recorder.emit("run_start", file=file, entry=entry, seed=seed, status="running")
+    recorder.emit("run_start", file=file, entry=entry, seed=seed, status="running", engine=engine.name)
     sys.stdout, sys.stderr = OutputStream("stdout", emit_output), OutputStream("stderr", emit_output)
-    previous = runtime.set_observer(recorder)
+    previous = observe_engines(recorder)
     try:
-        with backend_for(Path(file)):
-            minipyro.set_rng_seed(seed)  # pyroapi's backend seeds with its own default
+        if engine_error is not None:
+            raise engine_error
+        with engine.loading(Path(file), seed):
             model_file = load_model_file(file)
             settings = dict(model_file.svi)
             settings.update(command.get("svi") or {})
             if entry == "trace":
-                _trace_entry(model_file, recorder)
+                _trace_entry(model_file, recorder, engine)
             else:
-                _svi_entry(model_file, settings, recorder, commands)
+                _svi_entry(model_file, settings, recorder, commands, engine)
     except (RunStopped, KeyboardInterrupt):
         status = "stopped"
     except BaseException as error:  # the user's code: anything it raises is reported, not fatal
@@ -188,14 +166,14 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
             except RunStopped:
                 status = "stopped"
     finally:
-        runtime.set_observer(previous)
+        observe_engines(*previous)
         recorder.debugging = False
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         sys.stdout, sys.stderr = stdout, stderr
         for capture in captures:
             capture.drain()
-        del runtime.PYRO_STACK[:]
+        engine.clear_stack()
         commands.running = False
     recorder.emit("run_end", file=file, entry=entry, seed=seed, status=status)
     fd_output.pop("emit", None)

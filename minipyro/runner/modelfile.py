@@ -19,7 +19,9 @@ from types import ModuleType
 from typing import Optional
 
 SVI_DEFAULTS = {"steps": 1000, "lr": 0.01, "optimizer": "Adam", "elbo": "Trace_ELBO"}
-# What a model file's svi dict (and the app's SVI panel) may name on minipyro.
+ENGINES = ("minipyro", "pyro")
+# What a model file's svi dict (and the app's SVI panel) may name on minipyro; on Pyro, any
+# optimiser of pyro.optim and ELBO of pyro.infer.
 OPTIMIZERS = ("Adam", "ClippedAdam", "SGD")
 ELBOS = ("Trace_ELBO", "TraceMeanField_ELBO", "JitTrace_ELBO")
 
@@ -37,6 +39,9 @@ class FileInfo:
     svi: dict  # SVI_DEFAULTS updated with the file's literal ``svi`` dict
     imports: frozenset  # top-level packages it imports: "pyroapi", "minipyro", "pyro", ...
     syntax_error: Optional[str] = None
+    # The first line importing each engine: "pyro" counts only imports of Pyro beyond
+    # pyro.distributions, which minipyro models use too.
+    engine_lines: dict = field(default_factory=dict)
 
 
 def read_info(path) -> FileInfo:
@@ -47,12 +52,21 @@ def read_info(path) -> FileInfo:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except (SyntaxError, ValueError) as error:
         return FileInfo(path.stem, "", svi, frozenset(), syntax_error=str(error))
-    title, imports = path.stem, set()
+    title, imports, engine_lines = path.stem, set(), {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            imports.update(alias.name.split(".")[0] for alias in node.names)
+            names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            imports.add(node.module.split(".")[0])
+            names = [node.module if node.module != "pyro" else f"pyro.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            package = name.split(".")[0]
+            imports.add(package)
+            if package == "pyro" and name.split(".")[1:2] == ["distributions"]:
+                continue
+            if package in ("pyro", "minipyro", "pyroapi"):
+                engine_lines.setdefault(package, node.lineno)
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             name = node.targets[0].id
@@ -64,7 +78,22 @@ def read_info(path) -> FileInfo:
                 title = value
             elif name == "svi" and isinstance(value, dict):
                 svi.update(value)
-    return FileInfo(title, ast.get_docstring(tree) or "", svi, frozenset(imports))
+    return FileInfo(title, ast.get_docstring(tree) or "", svi, frozenset(imports), engine_lines=engine_lines)
+
+
+def choose_engine(path, requested: Optional[str] = None) -> str:
+    """The engine a file runs on (DESIGN section 5): ``requested`` if given; else "pyro" for a
+    file that imports Pyro, "minipyro" for one that imports minipyro or only pyroapi."""
+    if requested is not None:
+        if requested not in ENGINES:
+            raise ModelFileError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINES)}")
+        return requested
+    lines = read_info(path).engine_lines
+    if "pyro" in lines and "minipyro" in lines:
+        raise ModelFileError(f"{path}:{lines['pyro']}: this file imports both Pyro and minipyro; a model "
+                             "runs on one engine: use pyro's handlers with pyro.sample (or minipyro's "
+                             f"with minipyro.sample, line {lines['minipyro']}), or pass --engine")
+    return "pyro" if "pyro" in lines else "minipyro"
 
 
 def uses_pyroapi(path: Path) -> bool:

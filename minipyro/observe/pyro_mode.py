@@ -1,0 +1,226 @@
+"""Pyro mode: full Pyro reports the events of DESIGN section 3 while an observer is installed.
+
+Nothing of Pyro is changed unless :func:`install` ran, and :func:`uninstall` puts every
+original back. While installed:
+
+- ``apply_stack`` is replaced in the four modules that bind it by name (``pyro.poutine.runtime``,
+  ``pyro.primitives``, ``pyro.poutine.do_messenger``, ``pyro.poutine.subsample_messenger``) by
+  :func:`observed_apply_stack`: Pyro's own loop (``pointer``, the ``stop`` break, the
+  ``continuation``) with the observer told before and after each frame. Frames are called
+  through ``_process_message``/``_postprocess_message``, as Pyro does, so the Messengers that
+  override those (plate, block, mask, scale, ...) are seen too.
+- ``Messenger.__enter__``/``__exit__`` report each push and pop (every Messenger calls them).
+- ``SVI.step`` reports ``svi_step`` (loss, params after the step, gradient norms before it),
+  and on an SVI's first step the model's and guide's ``structure`` from
+  ``pyro.infer.inspect.get_model_relations``, computed in a run that changes nothing.
+
+The observer is a :class:`minipyro.runtime.Observer` (the recorder), the same one minipyro
+reports to, so one recording holds either engine's events with the same kinds and keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import weakref
+
+APPLY_STACK_MODULES = ("pyro.poutine.runtime", "pyro.primitives", "pyro.poutine.do_messenger",
+                       "pyro.poutine.subsample_messenger")
+
+_observer = None
+_originals: dict = {}  # (owner, attribute name) -> the original, while installed
+_svi_steps: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # SVI -> steps taken while observed
+
+
+def set_observer(observer):
+    """Install ``observer`` (or None) for Pyro and return the one it replaces; hooks are in
+    place exactly while an observer is."""
+    global _observer
+    previous, _observer = _observer, observer
+    if observer is not None and not _originals:
+        _install()
+    elif observer is None and _originals:
+        _uninstall()
+    return previous
+
+
+def observed_apply_stack(initial_msg) -> None:
+    """Pyro's ``apply_stack`` (pyro-ppl 1.9), each step reported to the observer."""
+    from pyro.poutine.runtime import _PYRO_STACK, default_process_message
+
+    observer = _observer
+    stack = _PYRO_STACK
+    msg = initial_msg
+    if observer is None:  # uninstalled while a message was on its way
+        return _originals[(_runtime(), "apply_stack")](msg)
+    steps = observer.steps
+    observer.message_start(msg, stack)
+    try:
+        pointer = 0
+        for frame in reversed(stack):
+            before = observer.before(msg) if steps else None
+            frame._process_message(msg)
+            if steps:
+                observer.processed(msg, frame, pointer, before)
+            pointer = pointer + 1
+            if msg["stop"]:
+                if steps:
+                    observer.stopped(msg, frame)
+                break
+        before = observer.before(msg) if steps else None
+        default_process_message(msg)
+        if steps:
+            observer.defaulted(msg, before)
+        top = len(stack) - 1
+        first = len(stack) - pointer
+        for index, frame in enumerate(stack[-pointer:] if pointer else [], start=first):
+            before = observer.before(msg) if steps else None
+            frame._postprocess_message(msg)
+            if steps:
+                observer.postprocessed(msg, frame, top - index, before)
+        cont = msg["continuation"]
+        if cont is not None:
+            cont(msg)
+    except Exception as error:
+        observer.message_failed(msg, error)
+        raise
+    observer.message_end(msg)
+    return None
+
+
+def pyro_label(handler) -> str:
+    """A Pyro Messenger's label, as minipyro's handlers label themselves."""
+    name = type(handler).__name__
+    if hasattr(handler, "name") and hasattr(handler, "size") and isinstance(getattr(handler, "size"), int):
+        dim = getattr(handler, "dim", None)
+        return f"{name}({handler.name!r}, {handler.size}" + (f", dim={dim})" if dim is not None else ")")
+    return name
+
+
+def _runtime():
+    return importlib.import_module("pyro.poutine.runtime")
+
+
+def _replace(owner, attribute: str, new) -> None:
+    _originals[(owner, attribute)] = getattr(owner, attribute)
+    setattr(owner, attribute, new)
+
+
+def _install() -> None:
+    from pyro.infer.svi import SVI
+    from pyro.poutine.messenger import Messenger
+    from pyro.poutine.runtime import _PYRO_STACK
+
+    for name in APPLY_STACK_MODULES:
+        _replace(importlib.import_module(name), "apply_stack", observed_apply_stack)
+
+    enter, exit_ = Messenger.__enter__, Messenger.__exit__
+
+    def observed_enter(self):
+        result = enter(self)
+        if _observer is not None:
+            _observer.handler_enter(self, len(_PYRO_STACK) - 1)
+        return result
+
+    def observed_exit(self, exc_type, exc_value, traceback):
+        if _observer is not None and self in _PYRO_STACK:
+            # Pyro pops this handler and, after an error, every handler above it: report each, top first.
+            position = _PYRO_STACK.index(self)
+            for depth in range(len(_PYRO_STACK) - 1, position - 1, -1):
+                if depth == position or exc_type is not None:
+                    _observer.handler_exit(_PYRO_STACK[depth], depth)
+        return exit_(self, exc_type, exc_value, traceback)
+
+    _replace(Messenger, "__enter__", observed_enter)
+    _replace(Messenger, "__exit__", observed_exit)
+    _replace(SVI, "step", _observed_step(SVI.step))
+
+
+def _uninstall() -> None:
+    for (owner, attribute), original in _originals.items():
+        setattr(owner, attribute, original)
+    _originals.clear()
+
+
+def _norm(grad) -> float:
+    if grad is None:
+        return 0.0
+    return abs(grad.item()) if grad.numel() == 1 else grad.norm().item()
+
+
+def _observed_step(step):
+    def observed_step(self, *args, **kwargs):
+        observer = _observer
+        if observer is None:
+            return step(self, *args, **kwargs)
+        import pyro
+
+        store = pyro.get_param_store()
+        measured: dict = {}
+        optim = self.optim
+
+        def measuring_optim(params, *optim_args, **optim_kwargs):
+            # The gradients as the optimiser gets them (SVI zeroes them after the step).
+            params = list(params)
+            measured.update((store._param_to_name.get(p), _norm(p.grad)) for p in params)
+            return optim(params, *optim_args, **optim_kwargs)
+
+        self.optim = measuring_optim
+        try:
+            loss = step(self, *args, **kwargs)
+        finally:
+            self.optim = optim
+        number = _svi_steps[self] = _svi_steps.get(self, 0) + 1
+        if number == 1 and hasattr(observer, "structure"):
+            observer.structure("model", self.model, args, kwargs, fields_of=structure_fields)
+            observer.structure("guide", self.guide, args, kwargs, fields_of=structure_fields)
+        grad_norms = {name: norm for name, norm in measured.items() if name is not None}
+        params = {name: store[name] for name in grad_norms}
+        # A loss may be a tuple (ReweightedWakeSleep): its first part is the ELBO's.
+        observer.svi_step(number, float(loss[0] if isinstance(loss, tuple) else loss), params, grad_norms)
+        return loss
+
+    return observed_step
+
+
+@contextlib.contextmanager
+def _pyro_unseen():
+    """A run of the user's model that leaves nothing behind: random streams, Pyro's param store,
+    output (see :func:`minipyro.structure.unseen`), and no events."""
+    import pyro
+
+    from ..structure import unseen
+
+    store = pyro.get_param_store()
+    saved = (dict(store._params), dict(store._constraints), dict(store._param_to_name))
+    previous = set_observer(None)
+    try:
+        with unseen():
+            yield
+    finally:
+        store._params, store._constraints, store._param_to_name = (dict(part) for part in saved)
+        set_observer(previous)
+
+
+def structure_fields(fn, args=(), kwargs=None) -> dict:
+    """What a ``structure`` event carries, for a Pyro model: ``get_model_relations``'s dict and
+    the sizes and membership of its plates (from a trace). Runs the model twice, unseen."""
+    import torch
+    from pyro import poutine
+    from pyro.infer.inspect import get_model_relations
+
+    kwargs = kwargs or {}
+    with _pyro_unseen():
+        relations = get_model_relations(fn, args, kwargs)
+        with torch.no_grad():
+            tr = poutine.trace(fn).get_trace(*args, **kwargs)
+    plates, site_plates = {}, {}
+    for name, site in tr.nodes.items():
+        if site["type"] != "sample" or type(site["fn"]).__name__ == "_Subsample":
+            continue
+        frames = [frame for frame in site["cond_indep_stack"] if frame.vectorized]
+        site_plates[name] = [frame.name for frame in frames]
+        for frame in frames:
+            plates[frame.name] = frame.full_size if getattr(frame, "full_size", None) else frame.size
+    return {"relations": relations, "deterministic_relations": relations, "plates": plates,
+            "site_plates": site_plates}
