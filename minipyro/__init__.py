@@ -25,10 +25,10 @@ import pyroapi
 
 _PUBLIC = {
     "runtime": ["PYRO_STACK", "Message", "Messenger", "Observer", "CondIndepStackFrame", "SiteError", "apply_stack"],
-    "params": ["ParamStore", "get_param_store"],
+    "params": ["ParamStore", "get_param_store", "clear_param_store"],
     "handlers": ["Trace", "trace", "replay", "block", "seed", "set_rng_seed", "condition", "substitute",
                  "scale", "mask", "do", "uncondition"],
-    "primitives": ["sample", "param", "deterministic", "factor", "plate"],
+    "primitives": ["sample", "param", "deterministic", "factor", "plate", "module", "enable_validation"],
     "optim": ["PyroOptim", "Adam", "ClippedAdam", "SGD"],
     "infer": ["elbo", "Trace_ELBO", "TraceMeanField_ELBO", "JitTrace_ELBO", "SVI"],
     "observe.event": ["Event"],
@@ -41,9 +41,21 @@ _MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in name
 __all__ = list(_MODULE_OF)
 
 
+# What Pyro programs use that this small core leaves to full Pyro: named, never silent.
+_PYRO_ONLY = {
+    "markov": "pyro.markov", "config_enumerate": "enumeration", "TraceEnum_ELBO": "enumeration",
+    "TraceGraph_ELBO": "TraceGraph_ELBO", "Predictive": "Predictive", "PyroModule": "PyroModule",
+    "AutoNormal": "autoguides", "AutoDiagonalNormal": "autoguides", "AutoDelta": "autoguides",
+    "subsample": "pyro.subsample", "iarange": "iarange", "irange": "irange",
+}
+
+
 def __getattr__(name):
     module = _MODULE_OF.get(name)
     if module is None:
+        if name in _PYRO_ONLY:
+            raise AttributeError(f"minipyro has no {name} ({_PYRO_ONLY[name]} is a feature of full Pyro): "
+                                 "write the file with `import pyro`, or run it with --engine pyro")
         raise AttributeError(f"module 'minipyro' has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value  # later lookups skip this function

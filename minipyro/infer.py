@@ -13,6 +13,7 @@ import math
 import warnings
 
 import torch
+from pyro.distributions import is_validation_enabled as validation_enabled_now
 from pyro.distributions import validation_enabled
 from pyro.distributions.score_parts import ScoreParts
 from pyro.distributions.util import scale_and_mask
@@ -69,15 +70,17 @@ def importance_traces(model, guide, args, kwargs):
     """Trace the guide, then the model replayed against it, with log-densities computed."""
     guide_trace = trace(guide).get_trace(*args, **kwargs)
     model_trace = trace(replay(model, trace=guide_trace)).get_trace(*args, **kwargs)
+    # A latent the guide forgot was sampled from its prior by the model: Pyro warns and goes on.
+    forgotten = {name for name, site in model_trace.items() if site["type"] == "sample" and
+                 not site["is_observed"] and not is_subsample_site(site) and name not in guide_trace}
+    if forgotten and validation_enabled_now():
+        warnings.warn(f"Found vars in model but not guide: {forgotten}", stacklevel=4)
     for tr in (guide_trace, model_trace):
         for name, site in list(tr.items()):
             if site["type"] != "sample":
                 continue
             if is_subsample_site(site):
                 del tr[name]  # a plate's indices, not a random variable of the model
-            elif tr is model_trace and not site["is_observed"] and name not in guide_trace:
-                raise SiteError(name, "the model samples this latent site but the guide has no site "
-                                      "of that name, so replay cannot give it a value; add it to the guide")
             elif tr is model_trace:
                 site_log_prob(site)
             else:
@@ -92,7 +95,7 @@ def _downstream_costs(model_trace, guide_trace) -> dict:
         if site["type"] != "sample":
             continue
         cost = site["log_prob"]
-        if not site["is_observed"]:
+        if not site["is_observed"] and name in guide_trace:
             cost = cost - guide_trace[name]["log_prob"]
         frames = frozenset(f for f in site["cond_indep_stack"] if f.vectorized)
         costs[frames] = costs[frames] + cost.detach() if frames in costs else cost.detach()

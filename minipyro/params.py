@@ -75,6 +75,12 @@ def _without_identity_parts(transform):
     return parts[0] if len(parts) == 1 else ComposeTransform(parts)
 
 
+class UnknownParamError(SiteError, KeyError):
+    """A param read by name before anything created it (Pyro raises a KeyError too)."""
+
+    __str__ = SiteError.__str__  # the sentence, not KeyError's quoted repr
+
+
 class ParamStore:
     """A dict-like map from names to constrained parameter values."""
 
@@ -113,8 +119,8 @@ class ParamStore:
         try:
             unconstrained = self._params[name]
         except KeyError:
-            raise SiteError(name, "param read before it was initialised; give an init_value "
-                                  "the first time it is read") from None
+            raise UnknownParamError(name, "param read before it was initialised; give an init_value "
+                                          "the first time it is read") from None
         try:
             transform = self._transforms[name]
         except KeyError:
@@ -140,6 +146,14 @@ class ParamStore:
         self._transforms.pop(name, None)
         self._params[name] = leaf
         self._param_to_name[leaf] = name
+
+    def adopt(self, name: str, parameter: torch.Tensor) -> None:
+        """Keep ``parameter`` itself (an ``nn.Module``'s weight) as the unconstrained value of
+        ``name``: the optimiser then trains the module in place, as ``pyro.module`` does."""
+        if name not in self._params:
+            self._constraints[name] = constraints.real
+            self._params[name] = parameter
+            self._param_to_name[parameter] = name
 
     def __delitem__(self, name: str) -> None:
         self._param_to_name.pop(self._params.pop(name), None)
@@ -233,3 +247,8 @@ PARAM_STORE = ParamStore()
 
 def get_param_store() -> ParamStore:
     return PARAM_STORE
+
+
+def clear_param_store() -> None:
+    """Forget every param, as ``pyro.clear_param_store()`` does."""
+    PARAM_STORE.clear()

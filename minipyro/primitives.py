@@ -11,6 +11,7 @@ import warnings
 from typing import Optional
 
 import torch
+import pyro.distributions
 from pyro.distributions import Delta, Distribution, Unit
 from pyro.distributions.torch_distribution import TorchDistributionMixin
 from torch.distributions import constraints
@@ -58,6 +59,24 @@ def param(name: str, init_value=None, constraint: constraints.Constraint = const
         return PARAM_STORE.get_param(*args, **kwargs)
     msg = new_message("param", name, PARAM_STORE.get_param, args, kwargs)
     return apply_stack(msg)["value"]
+
+
+def enable_validation(is_validate: bool = True) -> None:
+    """Check distributions' arguments and values (on by default), as ``pyro.enable_validation``."""
+    pyro.distributions.enable_validation(is_validate)
+
+
+def module(name: str, nn_module: torch.nn.Module, update_module_params: bool = False) -> torch.nn.Module:
+    """Register ``nn_module``'s parameters as params ``name$$$param_name``, as ``pyro.module``
+    does, so that SVI trains them (in place); returns the module."""
+    if update_module_params:
+        raise NotImplementedError("minipyro.module: update_module_params is not supported; "
+                                  "run the file on full Pyro (--engine pyro)")
+    for param_name, parameter in nn_module.named_parameters():
+        full_name = f"{name}$$${param_name}"
+        PARAM_STORE.adopt(full_name, parameter)
+        param(full_name)  # through the stack, so that SVI sees the param read
+    return nn_module
 
 
 def deterministic(name: str, value: torch.Tensor, event_dim: Optional[int] = None):
