@@ -65,3 +65,28 @@ def test_the_engine_can_be_chosen():
     result = main_py_run(ROOT / "resources" / "examples" / "pyroapi_generic.py", "--engine", "pyro")
     assert result.returncode == 0, result.stderr
     assert "loc" in result.stdout
+
+
+def test_stepping_and_breakpoints_pause_inside_pyros_apply_stack():
+    from minipyro.runner.controller import RunnerController
+
+    controller = RunnerController()
+    try:
+        controller.run(MODELS / "pyro_autonormal.py", entry="trace", breakpoints=[{"site": "obs"}])
+        assert controller.wait_until("paused", "finished", timeout=120)
+        assert controller.state == "paused"
+        paused = controller.events[-1]
+        assert paused["kind"] == "msg_start" and paused["name"] == "obs"
+        assert paused["stack"], "paused with Pyro's handlers on the stack"
+        controller.step_message()  # to this message's msg_end
+        assert controller.wait_until("paused", timeout=30)
+        assert controller.events[-1]["kind"] == "msg_end" and controller.events[-1]["name"] == "obs"
+        controller.step_out()  # to the exit of the innermost Pyro handler
+        assert controller.wait_until("paused", timeout=30)
+        assert controller.events[-1]["kind"] == "handler_exit"
+        controller.set_breakpoints([])
+        controller.continue_()
+        assert controller.wait_until("finished", timeout=60)
+        assert controller.status == "ok"
+    finally:
+        controller.close()
