@@ -33,6 +33,9 @@ def sample(name: str, fn, *args, obs=None, infer: Optional[dict] = None, **kwarg
         unsupported = ", ".join(sorted(set(kwargs) - _SAMPLE_KWARGS))
         raise SiteError(name, f"sample() got an unsupported argument: {unsupported}")
     infer = {} if infer is None else dict(infer)
+    if infer.get("enumerate"):
+        raise SiteError(name, "enumeration (infer={'enumerate': ...}) is a feature of full Pyro, not of "
+                              "minipyro: write the file with `import pyro`, or run it with --engine pyro")
     is_observed = infer.pop("is_observed", obs is not None)
 
     # No handlers: nobody would see the message, so skip building it.

@@ -94,3 +94,27 @@ def test_validation_can_be_switched_off_and_on():
         minipyro.enable_validation(True)
     with pytest.raises(ValueError):
         dist.Normal(0.0, -1.0)
+
+
+def test_an_enumerated_site_fails_at_once_naming_the_way_out():
+    with pytest.raises(minipyro.SiteError, match="site 'k': enumeration .* --engine pyro"):
+        with minipyro.trace():
+            minipyro.sample("k", dist.Categorical(torch.ones(3)), infer={"enumerate": "parallel"})
+
+
+def test_a_plain_pyro_training_loop_streams_its_events_to_a_file(tmp_path):
+    path = tmp_path / "loop.mpr.jsonl"
+
+    def model():
+        pyro.sample("x", dist.Normal(0.0, 1.0))
+
+    def guide():
+        pyro.sample("x", dist.Normal(pyro.param("q", torch.tensor(0.5)), 1.0))
+
+    pyro.clear_param_store()
+    svi = pyro.infer.SVI(model, guide, pyro.optim.Adam({"lr": 0.1}), pyro.infer.Trace_ELBO())
+    with minipyro.record(path=path, detail="sites"):
+        losses = [svi.step() for _ in range(4)]
+    recording = minipyro.load_recording(path)
+    assert [e["loss"] for e in recording if e.kind == "svi_step"] == losses
+    assert {e["name"] for e in recording if e.kind == "msg_start"} >= {"x", "q"}
