@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from gui.palette import THEMES, theme_name
-from gui.panels.lessons import lesson_html, read_lesson
+from gui.views.palette import THEMES, theme_name
+from gui.models.lessons import lesson_html, read_lesson
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "resources" / "examples").glob("*.py"))
 

@@ -200,7 +200,8 @@ def test_save_recording_round_trips(qtbot, window, tmp_path):
     assert [e.to_dict() for e in loaded] == [window.session.events[k] for k in range(len(window.session))]
 
 
-def test_closing_the_window_stops_the_run(qtbot, window):
+def test_closing_the_window_stops_the_run(qtbot, own_window):
+    window = own_window
     window.open_model(MODELS / "endless_loop.py")
     window.run("trace", start_paused=False)
     qtbot.waitUntil(lambda: window.bridge.state == "running", timeout=30000)

@@ -23,8 +23,8 @@ MODELS = models.MODELS + [chain_1000]
 
 
 def draw(qtbot, model):
-    from gui.panels.graph import GraphPanel
-    from gui.session import Session
+    from gui.views.panels.graph import GraphPanel
+    from gui.models.session import Session
 
     with pyro_backend("minipyro_studio"):
         structure = {"kind": "structure", "which": "model", **structure_fields(model, (models.DATA,))}

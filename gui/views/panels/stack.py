@@ -7,7 +7,7 @@ from PySide6.QtCore import QEasingCurve, QPointF, QRectF, Qt, QVariantAnimation
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .. import text
+from ...models import text
 from ..palette import colors
 
 PHASE_WORDS = {"start": "arrives", "process": "process ↓", "stop": "stopped",

@@ -7,8 +7,8 @@ import html
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser
 
+from ...models.events import KIND_CODES
 from ..palette import THEMES, theme_name
-from ..session import KIND_CODES
 
 SHOWN = {KIND_CODES["output"], KIND_CODES["error"], KIND_CODES["run_end"]}
 

@@ -1,13 +1,18 @@
-"""SVI runs as arrays for plotting (pure: no Qt). Built from ``svi_step`` events."""
+"""The SVI monitor's data (Qt-free): each run's loss, parameters and gradient norms as arrays,
+and the list of runs compared side by side, built from a session's ``svi_step`` events."""
 
 from __future__ import annotations
 
-import ast
 import csv
 import math
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
+
+from .events import KIND_CODES
+from .signal import Signal
+from .smoothing import smooth
 
 MAX_ELEMENTS_PLOTTED = 8  # of a parameter with more elements, the first few are plotted
 
@@ -55,7 +60,7 @@ class SviRun:
         self.param_summaries: dict = {}  # name -> the latest summary
         self.nonfinite_steps: list = []
         self.visible = True
-        self._smoothed = (None, np.empty(0), 0.0, 0)  # weight, values, EMA state, finite count
+        self._smoothed = (None, np.empty(0), 0.0, 0)  # weight, values, smoothing state
 
     def smoothed_losses(self, weight: float) -> np.ndarray:
         """The losses smoothed as TensorBoard does, extended incrementally as steps arrive."""
@@ -64,7 +69,7 @@ class SviRun:
         if cached_weight != weight:
             values, last, count = np.empty(0), 0.0, 0
         if len(values) < len(losses):
-            new, last, count = _ema(losses[len(values):], weight, last, count)
+            new, last, count = smooth(losses[len(values):], weight, last, count)
             values = np.concatenate([values, new])
         self._smoothed = (weight, values, last, count)
         return values
@@ -90,6 +95,10 @@ class SviRun:
             if name not in self.grad_norms:
                 self.grad_norms[name] = _padded(len(self) - 1)
             self.grad_norms[name].append(_as_float(norm))
+
+    def x(self, by_time: bool) -> np.ndarray:
+        """The x values: the step, or the seconds since the first step."""
+        return self.times.values - self.times.values[0] if by_time else self.steps.values
 
     def initial_loss(self) -> float:
         finite = self.losses.values[np.isfinite(self.losses.values)]
@@ -141,46 +150,62 @@ def _elements(name: str, summary) -> list:
     return [(f"{name}[{i}]", _as_float(v)) for i, v in enumerate(values[:MAX_ELEMENTS_PLOTTED])]
 
 
-def _ema(values: np.ndarray, weight: float, last: float, count: int):
-    """TensorBoard's smoothing: an exponential moving average, debiased so that the first points
-    are not pulled towards zero; non-finite points are skipped. It continues from (``last``,
-    ``count``) over ``values`` and returns them smoothed with the new state."""
-    if weight <= 0 or len(values) == 0:
-        return np.array(values, dtype=float), last, count
-    out = np.empty(len(values))
-    for i, v in enumerate(values.tolist()):
-        if v != v or v in (math.inf, -math.inf):
-            out[i] = v
-            continue
-        last = last * weight + (1 - weight) * v
-        count += 1
-        out[i] = last / (1 - weight ** count)
-    return out, last, count
+class SviRuns:
+    """The runs of this window, oldest first; ``current`` is the session's run, if it trains.
 
+    Signals: ``sig_run_added(run)``, ``sig_changed()`` (new steps, or a run shown or hidden).
+    """
 
-def robust_range(values: np.ndarray, low: float = 1.0, high: float = 99.0):
-    """A y range that ignores outliers: the given percentiles of the finite values, padded."""
-    if len(values) > 20_000:  # percentiles of a strided sample: the same picture, far cheaper
-        values = values[:: len(values) // 10_000]
-    finite = values[np.isfinite(values)]
-    if len(finite) == 0:
-        return None
-    lo, hi = np.percentile(finite, [low, high])
-    pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
-    return lo - pad, hi + pad
+    def __init__(self, session):
+        self.session = session
+        self.runs: list[SviRun] = []
+        self.current: Optional[SviRun] = None
+        self.constraints: dict = {}  # param -> constraint, from structure events
+        self._settings: Optional[dict] = None  # those of the SVI run asked for, until it starts
+        self.sig_run_added = Signal()
+        self.sig_changed = Signal()
+        session.sig_reset.connect(self._on_reset)
+        session.sig_events_added.connect(self._on_events)
 
+    @property
+    def shown(self) -> Optional[SviRun]:
+        """The run whose parameters and status are shown: the current one, else the latest."""
+        return self.current or (self.runs[-1] if self.runs else None)
 
-def svi_settings_of(path) -> dict:
-    """The model file's ``svi = {...}`` settings, read without running the file (a literal only)."""
-    try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
-        return {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "svi" for t in node.targets):
-            try:
-                value = ast.literal_eval(node.value)
-            except ValueError:
-                return {}
-            return value if isinstance(value, dict) else {}
-    return {}
+    def expect(self, settings: dict) -> None:
+        """The settings of the SVI run about to start (its label names them)."""
+        self._settings = dict(settings)
+
+    def set_visible(self, index: int, visible: bool) -> None:
+        self.runs[index].visible = visible
+        self.sig_changed.emit()
+
+    def _on_reset(self) -> None:
+        self.current = None
+        self.constraints = {}
+
+    def _on_events(self, first: int, end: int) -> None:
+        events = self.session.events
+        code, structure = KIND_CODES["svi_step"], KIND_CODES["structure"]
+        added = False
+        for k in range(first, end):
+            if events.kinds[k] == structure:
+                self.constraints.update(events[k]["relations"].get("param_constraint", {}))
+            if events.kinds[k] != code:
+                continue
+            if self.current is None:
+                self._start_run()
+            self.current.add(events[k])
+            added = True
+        if added:
+            self.sig_changed.emit()
+
+    def _start_run(self) -> None:
+        name = Path(self.session.file).name if self.session.file else "run"
+        label = f"run {len(self.runs) + 1}: {name}"
+        settings, self._settings = self._settings or {}, None
+        if settings:
+            label += f" (lr {settings['lr']:g}, {settings['optimizer']}, {settings['elbo']})"
+        self.current = SviRun(label, settings)
+        self.runs.append(self.current)
+        self.sig_run_added.emit(self.current)

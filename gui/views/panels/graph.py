@@ -11,10 +11,10 @@ from PySide6.QtGui import QBrush, QFont, QImage, QPainter, QPainterPath, QPen, Q
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsScene, QGraphicsView, QHeaderView,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from .. import text
-from ..graph_layout import NODE_HEIGHT, NODE_WIDTH, graph_of_structure, layout
+from ...models import text
+from ...models.events import KIND_CODES
+from ...models.graph_layout import NODE_HEIGHT, NODE_WIDTH, graph_of_structure, layout
 from ..palette import colors
-from ..session import KIND_CODES
 
 GAP_BETWEEN_PROGRAMS = 120.0
 

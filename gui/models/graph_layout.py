@@ -1,7 +1,7 @@
 """Laying out a model's graph as a plate diagram (pure: no Qt).
 
 structure event → ``networkx.DiGraph`` (``minipyro.graph``) → :func:`layout`
-→ positions and plate boxes → the Qt renderer (``panels/graph.py``).
+→ positions and plate boxes → the Qt renderer (``gui/views/panels/graph.py``).
 
 Nodes go left to right by dependency layer (networkx's topological
 generations). Vertically, every set of plates (a *signature*) gets a band of

@@ -3,42 +3,14 @@ a dot on each line that calls a primitive, and a gutter click to toggle a breakp
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QPainter, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
+from ...models.site_lines import site_lines
 from ..palette import colors
-
-PRIMITIVES = {"sample", "param", "deterministic", "factor", "plate"}
-
-
-def site_lines(source: str) -> dict:
-    """line -> breakpoint spec for each line that calls a primitive (a glob for f-string names)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return {}
-    lines = {}
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        if name not in PRIMITIVES or not node.args:
-            continue
-        first = node.args[0]
-        if isinstance(first, ast.Constant) and isinstance(first.value, str):
-            site = first.value
-        elif isinstance(first, ast.JoinedStr):
-            site = "".join(v.value if isinstance(v, ast.Constant) else "*" for v in first.values)
-        else:
-            continue
-        spec = {"handler": "plate"} if name == "plate" else {"site": site}
-        lines.setdefault(node.lineno, spec)
-    return lines
 
 
 class _Gutter(QWidget):

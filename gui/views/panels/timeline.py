@@ -12,9 +12,9 @@ from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QSlider,
                                QStyle, QStyleOptionSlider, QTableView, QVBoxLayout, QWidget)
 
-from .. import text
+from ...models import text
+from ...models.events import KIND_CODES
 from ..palette import colors
-from ..session import KIND_CODES
 
 COLUMNS = ("seq", "kind", "site", "handler", "summary")
 KIND_FILTERS = {

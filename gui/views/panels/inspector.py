@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from .. import text
+from ...models import text
 from ..palette import colors
 
 FIELD_ORDER = ("type", "name", "fn", "value", "is_observed", "scale", "mask", "cond_indep_stack", "done",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import threading
+from typing import Optional
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -15,18 +16,27 @@ RESUMING = {"run", "step", "step_message", "step_out", "continue_"}
 
 
 class RunnerBridge(QObject):
+    """The runner port of ``gui.models.debug``: ``state``, ``command(...)``, ``stop()``.
+
+    Given a ``controller`` (a child already started, shared with others), closing the
+    bridge stops its run but leaves the child for the next; without one, the bridge owns
+    a controller of its own and closing ends its child.
+    """
+
     sigEvents = Signal(list)  # a batch of event dicts, in order
     sigControl = Signal(dict)  # ready, paused, finished, refused
     sigError = Signal(str)  # the runner could not be started or commanded
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, controller: Optional[RunnerController] = None):
         super().__init__(parent)
         self._incoming: collections.deque = collections.deque()
         # The run's state as the GUI has seen it: it changes when a control message is
         # delivered, so it never runs ahead of the events delivered before it.
         self.state = "idle"
         self._lock = threading.Lock()
-        self.controller = RunnerController(on_event=self._on_event, on_control=self._on_control)
+        self._owns_controller = controller is None
+        self.controller = controller or RunnerController()
+        self.controller.on_event, self.controller.on_control = self._on_event, self._on_control
         self._timer = QTimer(self)
         self._timer.setInterval(DELIVERY_INTERVAL_MS)
         self._timer.timeout.connect(self._deliver)
@@ -59,7 +69,7 @@ class RunnerBridge(QObject):
             self.sigEvents.emit(batch)
 
     def flush(self) -> None:
-        """Deliver what has arrived now (tests and the screenshot use it)."""
+        """Deliver what has arrived now (the screenshot uses it)."""
         self._deliver()
 
     def command(self, name: str, *args, **kwargs) -> bool:
@@ -73,6 +83,16 @@ class RunnerBridge(QObject):
             self.sigError.emit(str(error))
             return False
 
+    def stop(self) -> None:
+        """End the run (within a second, whatever the model does) and deliver its last events."""
+        self.controller.stop()
+        self.flush()
+
     def close(self) -> None:
         self._timer.stop()
-        self.controller.close()
+        if self._owns_controller:
+            self.controller.close()
+            return
+        self.controller.stop()
+        if self.controller.on_event == self._on_event:  # still ours: nobody took the child over
+            self.controller.on_event = self.controller.on_control = None

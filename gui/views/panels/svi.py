@@ -13,26 +13,23 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QListWidget, QListWidgetItem, QPushButton, QSlider, QSpinBox, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from .. import text
+from minipyro.runner.modelfile import ELBOS, OPTIMIZERS, SVI_DEFAULTS, read_info
+
+from ...models import text
+from ...models.smoothing import robust_range
+from ...models.svi_runs import SviRun, SviRuns
 from ..palette import colors
-from ..session import KIND_CODES
-from ..svi_data import SviRun, robust_range, svi_settings_of
 
 REDRAW_INTERVAL_MS = 33  # at most ~30 redraws a second, however fast the steps arrive
-OPTIMIZERS = ("Adam", "ClippedAdam", "SGD")
-ELBOS = ("Trace_ELBO", "TraceMeanField_ELBO", "JitTrace_ELBO")
 
 
 class SviPanel(QWidget):
     sigRun = Signal(dict)  # SVI settings: steps, lr, optimizer, elbo, stop_on_nonfinite
     sigCommand = Signal(str)  # pause, continue_, stop, capture
 
-    def __init__(self, session, parent=None):
+    def __init__(self, model: SviRuns, parent=None):
         super().__init__(parent)
-        self.session = session
-        self.runs: list[SviRun] = []
-        self.current: SviRun | None = None
-        self.constraints: dict = {}  # param -> constraint, from structure events
+        self.model = model
         self._dirty = False
         self._layout = None  # what the curves were made for
         self._curves: dict = {}
@@ -43,13 +40,21 @@ class SviPanel(QWidget):
         self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self._redraw_if_dirty)
         self._timer.start()
-        session.sig_reset.connect(self._on_reset)
-        session.sig_events_added.connect(self._on_events)
+        model.sig_run_added.connect(self._on_run_added)
+        model.sig_changed.connect(self._mark_dirty)
+
+    @property
+    def runs(self) -> list:
+        return self.model.runs
+
+    @property
+    def current(self) -> SviRun | None:
+        return self.model.current
 
     # Widgets -----------------------------------------------------------------------
     def _build(self):
-        self.steps = QSpinBox(minimum=1, maximum=10_000_000, value=1000)
-        self.lr = QDoubleSpinBox(decimals=5, minimum=1e-5, maximum=10.0, singleStep=0.001, value=0.01)
+        self.steps = QSpinBox(minimum=1, maximum=10_000_000, value=SVI_DEFAULTS["steps"])
+        self.lr = QDoubleSpinBox(decimals=5, minimum=1e-5, maximum=10.0, singleStep=0.001, value=SVI_DEFAULTS["lr"])
         self.optimizer = QComboBox()
         self.optimizer.addItems(OPTIMIZERS)
         self.elbo = QComboBox()
@@ -153,11 +158,14 @@ class SviPanel(QWidget):
     # Settings ----------------------------------------------------------------------
     def load_settings(self, path) -> None:
         """Show the model file's ``svi`` settings (read as a literal, never executed)."""
-        settings = svi_settings_of(path)
-        self.steps.setValue(int(settings.get("steps", 1000)))
-        self.lr.setValue(float(settings.get("lr", 0.01)))
-        for box, key, default in ((self.optimizer, "optimizer", "Adam"), (self.elbo, "elbo", "Trace_ELBO")):
-            box.setCurrentText(settings.get(key, default))
+        try:
+            settings = read_info(path).svi
+        except OSError:
+            settings = SVI_DEFAULTS
+        self.steps.setValue(_setting(settings, "steps", int))
+        self.lr.setValue(_setting(settings, "lr", float))
+        self.optimizer.setCurrentText(_setting(settings, "optimizer", str))
+        self.elbo.setCurrentText(_setting(settings, "elbo", str))
 
     def settings(self) -> dict:
         return {"steps": self.steps.value(), "lr": self.lr.value(), "optimizer": self.optimizer.currentText(),
@@ -178,41 +186,15 @@ class SviPanel(QWidget):
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
 
     # Data ----------------------------------------------------------------------------
-    def _on_reset(self):
-        self.current = None
-        self.constraints = {}
-
-    def _on_events(self, first: int, end: int):
-        events = self.session.events
-        code, structure = KIND_CODES["svi_step"], KIND_CODES["structure"]
-        for k in range(first, end):
-            if events.kinds[k] == structure:
-                self.constraints.update(events[k]["relations"].get("param_constraint", {}))
-            if events.kinds[k] != code:
-                continue
-            if self.current is None:
-                self._start_run(events[k])
-            self.current.add(events[k])
-            self._dirty = True
-
-    def _start_run(self, first_step: dict):
-        start = self.session.find(lambda e: e["kind"] == "run_start", 0)
-        settings = self.settings()
-        name = self.session.file.split("/")[-1] if self.session.file else "run"
-        label = f"run {len(self.runs) + 1}: {name}"
-        if start is not None and self.session.events[start].get("entry") == "svi":
-            label += f" (lr {settings['lr']:g}, {settings['optimizer']}, {settings['elbo']})"
-        self.current = SviRun(label, settings)
-        self.runs.append(self.current)
-        item = QListWidgetItem(label)
+    def _on_run_added(self, run: SviRun):
+        item = QListWidgetItem(run.label)
         item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
         item.setCheckState(Qt.Checked)
         item.setForeground(pg.mkColor(self._colour(len(self.runs) - 1)))
         self.run_list.addItem(item)
 
     def _on_run_toggled(self, item):
-        self.runs[self.run_list.row(item)].visible = item.checkState() == Qt.Checked
-        self._mark_dirty()
+        self.model.set_visible(self.run_list.row(item), item.checkState() == Qt.Checked)
 
     def _mark_dirty(self, *_):
         self._dirty = True
@@ -246,7 +228,7 @@ class SviPanel(QWidget):
             curves = self._curves.get(index)
             if curves is None or len(run) == 0:
                 continue
-            x = run.times.values - run.times.values[0] if by_time else run.steps.values
+            x = run.x(by_time)
             losses = run.losses.values
             curves["raw"].setData(x, losses)
             curves["smooth"].setData(x, run.smoothed_losses(weight))
@@ -256,9 +238,9 @@ class SviPanel(QWidget):
                 finite = losses[np.isfinite(losses)]
                 top = float(finite.max()) if len(finite) else 0.0
                 curves["nonfinite"].setData(x[marks], np.full(int(marks.sum()), top))
-        shown = self.current or (self.runs[-1] if self.runs else None)
+        shown = self.model.shown
         if shown is not None and len(shown):
-            x = shown.times.values - shown.times.values[0] if by_time else shown.steps.values
+            x = shown.x(by_time)
             for key, item in self._param_curves.items():
                 series = shown.params[key]
                 item.setData(x[: series.size], series.values)
@@ -293,7 +275,7 @@ class SviPanel(QWidget):
                 "nonfinite": self.loss_plot.plot(pen=None, symbol="x", symbolBrush=error, symbolPen=error,
                                                  symbolSize=12),
             }
-        shown = self.current or (self.runs[-1] if self.runs else None)
+        shown = self.model.shown
         self._param_curves = {key: self.param_plot.plot(pen=pg.intColor(i, hues=12), name=key)
                               for i, key in enumerate(sorted(shown.params)[:16])} if shown else {}
         self._grad_curves = {key: self.grad_plot.plot(pen=pg.intColor(i, hues=12), name=key)
@@ -305,7 +287,7 @@ class SviPanel(QWidget):
         self._mark_dirty()
 
     def _update_status(self):
-        run = self.current or (self.runs[-1] if self.runs else None)
+        run = self.model.shown
         if run is None or len(run) == 0:
             self.status.setText("No SVI run yet")
             return
@@ -316,10 +298,10 @@ class SviPanel(QWidget):
                             .replace("+-", "−"))
 
     def _fill_param_table(self):
-        run = self.current or (self.runs[-1] if self.runs else None)
+        run = self.model.shown
         if run is None:
             return
-        constraints = self.constraints
+        constraints = self.model.constraints
         self.param_table.setRowCount(len(run.param_summaries))
         for row, (name, summary) in enumerate(sorted(run.param_summaries.items())):
             shape = text.shape(summary.get("shape", [])) if isinstance(summary, dict) else ""
@@ -337,7 +319,7 @@ class SviPanel(QWidget):
         for run in self.runs:
             if not run.visible or len(run) == 0:
                 continue
-            x = run.times.values - run.times.values[0] if by_time else run.steps.values
+            x = run.x(by_time)
             i = int(np.clip(np.searchsorted(x, point.x()), 0, len(x) - 1))
             lines.append(f"{run.label.split(':')[0]}: loss {text.number(float(run.losses.values[i]))}")
         self.crosshair_label.setText("\n".join(lines))
@@ -345,7 +327,7 @@ class SviPanel(QWidget):
 
     # Export ------------------------------------------------------------------------
     def export_csv(self, path, run: SviRun | None = None) -> None:
-        (run or self.current or self.runs[-1]).write_csv(path)
+        (run or self.model.shown).write_csv(path)
 
     def export_png(self, path) -> None:
         ImageExporter(self.plots.scene()).export(str(path))
@@ -362,6 +344,14 @@ class SviPanel(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Export plots as PNG", "svi_plots.png", "PNG (*.png)")
         if path:
             self.export_png(path)
+
+
+def _setting(settings: dict, key: str, kind):
+    """The file's setting as ``kind``; the default if the file's value is not one (the runner says why)."""
+    try:
+        return kind(settings[key])
+    except (KeyError, TypeError, ValueError):
+        return kind(SVI_DEFAULTS[key])
 
 
 def _moved(current, target, tolerance=0.02) -> bool:

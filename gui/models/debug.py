@@ -1,0 +1,231 @@
+"""The debug controller: what Run, Step, Step over, Step out, Continue, Capture and the
+runner's messages do to the session, and what the step counter says. Qt-free.
+
+Stepping works in two ways, as in a time-travel debugger: while the current step is the
+newest event of a paused run, a step command goes to the runner; anywhere earlier, it moves
+through the recorded events without re-running, to where the runner would have paused
+(:meth:`Session.stop_of` applies the runner's own rule).
+
+The runner is anything with a ``state`` (idle, running, paused, finished, dead: as the app
+has seen it), ``command(name, *args, **kwargs) -> bool`` and ``stop()``: the app's
+``RunnerBridge``.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .events import KIND_CODES
+from .follow import FollowedFile
+from .session import Session
+from .signal import Signal
+
+LIVE = ("running", "paused")
+
+
+class DebugController:
+    """Signals: ``sig_changed()`` (the run's state or the step counter may read differently),
+    ``sig_capture_shown()`` (a captured SVI step is now the current step), ``sig_error_selected()``
+    (a run ended in an error, now the current step), ``sig_note(text)`` (a line for the status bar)."""
+
+    def __init__(self, session: Session, runner):
+        self.session = session
+        self.runner = runner
+        self.follower: Optional[FollowedFile] = None
+        # Whether the user's last position was the newest step: then the view moves on with a
+        # streaming run. Set from every change of step, whoever made it (slider, table, keys).
+        self.following = True
+        self._capture_from: Optional[int] = None  # where to look for the captured step's note
+        self.sig_changed = Signal()
+        self.sig_capture_shown = Signal()
+        self.sig_error_selected = Signal()
+        self.sig_note = Signal()
+        session.sig_step_changed.connect(self._on_step)
+        session.sig_reset.connect(self._on_reset)
+
+    def _on_step(self, step: int) -> None:
+        self.following = step >= self.session.last
+
+    def _on_reset(self) -> None:
+        self.following = True
+        self._capture_from = None
+
+    @property
+    def live(self) -> bool:
+        return self.runner.state in LIVE
+
+    def live_at_tail(self) -> bool:
+        return self.runner.state == "paused" and self.session.current >= self.session.last
+
+    # Opening and running -----------------------------------------------------------
+    def open_model(self, path) -> None:
+        self.stop()
+        self.follower = None
+        self.session.reset(str(path))
+        self.sig_changed.emit()
+
+    def open_recording(self, path) -> None:
+        """Load a recording (following it while it is still being written); raises
+        ``RecordingError`` or ``OSError`` for a file that cannot be read, leaving the session empty."""
+        self.stop()
+        self.follower = None
+        try:
+            reader = self.session.load_recording(path)
+        except Exception:
+            self.session.reset()
+            raise
+        self.follower = FollowedFile(self.session, reader)
+        self.session.set_current(0 if len(self.session) else -1)
+        self.sig_changed.emit()
+
+    def run(self, file, entry: str = "trace", breakpoints=(), start_paused: Optional[bool] = None,
+            svi_settings: Optional[dict] = None) -> bool:
+        """Start a run of ``file``: a trace paused at its first step unless told otherwise,
+        SVI running (its steps reported at ``sites`` detail, full detail only when captured)."""
+        if self.live:
+            return False
+        self.follower = None
+        self.session.reset(str(file))
+        paused = entry == "trace" if start_paused is None else start_paused
+        sent = self.runner.command("run", file, entry=entry, breakpoints=list(breakpoints), start_paused=paused,
+                                   detail="steps" if entry == "trace" else "sites", svi=svi_settings)
+        self.sig_changed.emit()
+        return sent
+
+    def stop(self) -> None:
+        if self.live:
+            self.runner.stop()
+        self.sig_changed.emit()
+
+    def pause(self) -> None:
+        self._command("pause")
+
+    def capture(self) -> None:
+        """Ask for the next SVI step in full; show its first message when it arrives."""
+        self._capture_from = len(self.session)  # its note comes after everything seen so far
+        self._command("capture")
+
+    def set_breakpoints(self, specs: list) -> None:
+        if self.live:
+            self._command("set_breakpoints", specs)
+
+    def _command(self, name: str, *args) -> None:
+        self.runner.command(name, *args)
+        self.sig_changed.emit()
+
+    # What the runner sends -----------------------------------------------------------
+    def on_events(self, events: list) -> bool:
+        """Add a batch of the run's events. True when the view should move to the newest step
+        soon (it was there, and the run goes on): the view throttles that, it is not urgent."""
+        self.session.add_events(events)
+        if self._capture_from is not None and self._show_capture():
+            return False
+        return self.following and self.runner.state == "running"
+
+    def follow_newest(self) -> None:
+        if self.following and self.runner.state == "running" and self.session.current < self.session.last:
+            self.session.set_current(self.session.last)
+
+    def _show_capture(self) -> bool:
+        # The note and the step's first message may arrive in different batches: look from
+        # where the last look ended, never only within the newest batch.
+        kinds = self.session.events.kinds
+        output, start = KIND_CODES["output"], KIND_CODES["msg_start"]
+        note = kinds.find(output, self._capture_from)
+        while note >= 0 and self.session.events[note]["stream"] != "runner":
+            note = kinds.find(output, note + 1)
+        if note < 0:
+            self._capture_from = len(kinds)
+            return False
+        first = kinds.find(start, note)
+        if first < 0:
+            self._capture_from = note
+            return False
+        self._capture_from = None
+        self.travel(first)
+        self.sig_capture_shown.emit()
+        return True
+
+    def on_control(self, message: dict) -> None:
+        name = message["control"]
+        if name == "paused":
+            self.travel(min(message.get("seq", 0), self.session.last))
+        elif name == "finished":
+            self._capture_from = None
+            error = self.session.events.kinds.rfind(KIND_CODES["error"])
+            self.travel(error if error >= 0 else self.session.last)
+            if error >= 0:
+                self.sig_error_selected.emit()
+        elif name == "refused":
+            self.sig_note.emit(f"The runner refused {message.get('command')}: {message.get('reason')}")
+        self.sig_changed.emit()
+
+    # Stepping --------------------------------------------------------------------
+    def travel(self, step: int) -> None:
+        if len(self.session):
+            self.session.set_current(max(0, min(step, self.session.last)))
+
+    def back(self) -> None:
+        self.travel(self.session.current - 1)
+
+    def step(self) -> None:
+        self._step("step")
+
+    def step_message(self) -> None:
+        self._step("step_message")
+
+    def step_out(self) -> None:
+        self._step("step_out")
+
+    def _step(self, command: str) -> None:
+        if self.live_at_tail():
+            self._command(command)
+            return
+        target = self.session.stop_of(command, self.session.current)
+        self.travel(self.session.last if target is None else target)
+
+    def continue_(self) -> None:
+        """Travelling: to the newest step. Paused live: there, and the run goes on."""
+        self.travel(self.session.last)
+        if self.runner.state == "paused":
+            self._command("continue_")
+
+    def site_step(self, which: str, name: str) -> Optional[int]:
+        """The ``msg_start`` of site ``name`` of the model or the guide. Both programs name their
+        shared latent sites alike: a trace runs the model first, the first SVI step (the ELBO)
+        the guide first; later SVI steps repeat the first."""
+        events = self.session.events
+        first_svi_step = events.kinds.find(KIND_CODES["svi_step"])
+        end = len(events) if first_svi_step < 0 else first_svi_step
+        code = KIND_CODES["msg_start"]
+        starts = [k for k in range(end) if events.kinds[k] == code and events.names[k] == name]
+        if not starts:
+            return None
+        runs_first = "guide" if first_svi_step >= 0 else "model"
+        return starts[0] if which == runs_first or len(starts) == 1 else starts[1]
+
+    def travel_to_site(self, which: str, name: str) -> None:
+        step = self.site_step(which, name)
+        if step is not None:
+            self.travel(step)
+        self.sig_note.emit(f"{which} site '{name}'" + ("" if step is not None else ": not in this run"))
+
+    # What the window shows ---------------------------------------------------------
+    def status_text(self) -> str:
+        """The step counter: "Step N of M", and whether the run goes on."""
+        total = len(self.session)
+        if not total:
+            return "No run"
+        suffix = {"running": " — running", "paused": " — paused"}.get(self.runner.state, "")
+        if self.follower is not None and self.follower.active:
+            suffix = " — following the file"
+        return f"Step {self.session.current + 1} of {total}{suffix}"
+
+    def enabled(self, has_model: bool) -> dict:
+        """Which commands make sense now: action name -> bool."""
+        state, current, total = self.runner.state, self.session.current, len(self.session)
+        stepping = (total > 0 and current < total - 1) or state == "paused"
+        return {"run": has_model and not self.live, "run_svi": has_model and not self.live,
+                "step": stepping, "step_message": stepping, "step_out": stepping, "continue": stepping,
+                "pause": state == "running", "stop": self.live, "restart": has_model, "back": current > 0,
+                "save_recording": total > 0}

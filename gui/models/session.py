@@ -1,0 +1,165 @@
+"""The session model: a run's events and what the app shows at any step of it.
+
+The state at step k (the handler stack, the message in flight, the source
+line) is a pure function of events 0..k (:func:`gui.models.state.reduce`).
+Snapshots every ``checkpoint_every`` events make any jump cheap: the state at
+k is the nearest snapshot at or before k, plus at most that many events folded
+in. Where a step command stops while travelling is decided by the runner's own
+functions (``minipyro.runner.debugger``), so it is where a live run would stop.
+"""
+
+from __future__ import annotations
+
+import gc
+from typing import Callable, Optional
+
+from minipyro.runner.debugger import reached, step_target
+
+from .events import KIND_CODES, EventStore
+from .signal import Signal
+from .state import State, reduce
+
+CHECKPOINT_EVERY = 256
+# The only kinds each step mode can stop at: the search skips the others without parsing them.
+_STOPS = {"step_message": KIND_CODES["msg_end"], "step_out": KIND_CODES["handler_exit"]}
+
+
+class Session:
+    """A run's events and the current step. Views read it and connect to its signals.
+
+    Signals: ``sig_reset()`` (a new run or recording), ``sig_events_added(first, end)``,
+    ``sig_step_changed(step)``.
+    """
+
+    def __init__(self, checkpoint_every: int = CHECKPOINT_EVERY):
+        self.checkpoint_every = checkpoint_every
+        self.events = EventStore()
+        self.current = -1
+        self.file: Optional[str] = None
+        self.truncated = False  # the recording's last line was cut off
+        self._checkpoints: list[State] = []  # the state after events k*checkpoint_every - 1
+        self._tail = State()  # the state after the last event
+        self.sig_reset = Signal()
+        self.sig_events_added = Signal()
+        self.sig_step_changed = Signal()
+
+    def reset(self, file: Optional[str] = None) -> None:
+        self.events.clear()
+        self.current = -1
+        self.file = file
+        self.truncated = False
+        self._checkpoints = []
+        self._tail = State()
+        self.sig_reset.emit()
+
+    def add_events(self, events: list, lines: Optional[list] = None) -> None:
+        """Append events (dicts; optionally their JSON lines, as read from a file)."""
+        if not events:
+            return
+        if events[0]["kind"] == "run_start" and len(self.events) > 0:
+            self.reset(self.file)  # a session holds one run
+        first = len(self.events)
+        for i, event in enumerate(events):
+            if len(self.events) % self.checkpoint_every == 0:
+                self._checkpoints.append(self._tail.copy())
+            self.events.append(event, None if lines is None else lines[i])
+            reduce(self._tail, event)
+        self.sig_events_added.emit(first, len(self.events))
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    @property
+    def last(self) -> int:
+        """The newest step (-1 with no events)."""
+        return len(self.events) - 1
+
+    def load_recording(self, path, chunk_bytes: int = 1 << 20):
+        """Read a recording file into this session, a piece at a time (a million events never
+        exist as dicts at once). Returns the reader, to follow the file if it is still being
+        written; raises RecordingError naming the line for a bad file."""
+        from minipyro.observe.recording import RecordingError, RecordingReader
+
+        reader = RecordingReader(path)
+        self.reset(str(path))
+        # Reading creates millions of short-lived dicts: with the cyclic collector on, it would
+        # rescan everything the session has kept so far, again and again (it doubles the time).
+        # They are freed by reference counting; collect once at the end instead.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while True:
+                offset = reader.offset
+                pairs = reader.read_new_raw(chunk_bytes)
+                self.add_events([p[0] for p in pairs], [p[1] for p in pairs])
+                if reader.offset == offset:
+                    break
+            if reader.pending and self.ended:  # the run is over: a last line with no newline is whole or cut
+                last, self.truncated = reader.finish_raw()
+                self.add_events([p[0] for p in last], [p[1] for p in last])
+        finally:
+            if collecting:
+                gc.enable()
+        if reader.header is None:
+            raise RecordingError(f"{path}: not a MiniPyro recording")
+        # What was read lives as long as the session: keep the collector from scanning it again
+        # (each full collection would pause the app for tens of milliseconds).
+        gc.collect()
+        gc.freeze()
+        return reader
+
+    def save(self, path) -> None:
+        """Write the events as a recording file, as they were received."""
+        from minipyro.observe.recording import save_lines
+
+        save_lines(path, (self.events.line(k) for k in range(len(self.events))), "steps")
+
+    @property
+    def ended(self) -> bool:
+        return len(self.events) > 0 and self.events.kinds[-1] == KIND_CODES["run_end"]
+
+    def state_at(self, step: int) -> State:
+        """The state after events 0..step (a fresh object: views may keep it)."""
+        if step < 0 or len(self.events) == 0:
+            return State()
+        step = min(step, len(self.events) - 1)
+        if step == len(self.events) - 1:
+            return self._tail.copy()
+        index = step // self.checkpoint_every
+        state = self._checkpoints[index].copy()
+        for k in range(index * self.checkpoint_every, step + 1):
+            reduce(state, self.events[k])
+        return state
+
+    def set_current(self, step: int) -> None:
+        step = max(-1, min(step, len(self.events) - 1))
+        if step != self.current:
+            self.current = step
+            self.sig_step_changed.emit(step)
+
+    # Searching the recorded events (no re-running) ----------------------------------
+    def find(self, predicate: Callable[[dict], bool], start: int, backwards: bool = False) -> Optional[int]:
+        indices = range(start, -1, -1) if backwards else range(start, len(self.events))
+        for k in indices:
+            if predicate(self.events[k]):
+                return k
+        return None
+
+    def stop_of(self, command: str, step: int) -> Optional[int]:
+        """Where ``command`` (``step``, ``step_message``, ``step_out``, ``continue``), given at
+        ``step``, would pause a live run: the runner's rule applied to the recorded events.
+        None if it runs to the end (no breakpoints are consulted here)."""
+        if step < 0:
+            return 0 if len(self.events) else None
+        mode, target = step_target(command, self.events[step], len(self.state_at(step).stack))
+        if mode == "continue":
+            return None
+        if mode == "step":
+            return step + 1 if step + 1 < len(self.events) else None
+        kinds, code, k = self.events.kinds, _STOPS[mode], step
+        while True:
+            k = kinds.find(code, k + 1)
+            if k < 0:
+                return None
+            if reached(mode, target, self.events[k]):
+                return k

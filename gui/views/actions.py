@@ -1,0 +1,84 @@
+"""The main window's actions (with their keys), toolbar and menus."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QToolBar
+
+TOOLBAR = ("run", "step", "step_message", "step_out", "continue", "pause", "stop", "restart", "back")
+
+
+def _action(window, text, slot, shortcut=None, tip=None) -> QAction:
+    action = QAction(text, window)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ApplicationShortcut)
+    action.setToolTip(f"{tip or text} ({QKeySequence(shortcut).toString()})" if shortcut else (tip or text))
+    action.triggered.connect(slot)
+    window.addAction(action)
+    return action
+
+
+def make_actions(window) -> dict:
+    """name -> QAction, connected to the window's slots and its debug controller's."""
+    debug = window.debug
+
+    def add(name, *args, **kwargs):
+        actions[name] = _action(window, *args, **kwargs)
+
+    actions: dict = {}
+    add("open_model", "Open model…", window.open_model_dialog, "Ctrl+O")
+    add("open_recording", "Open recording…", window.open_recording_dialog, "Ctrl+Shift+O")
+    add("save_recording", "Save recording as…", window.save_recording_dialog, "Ctrl+S")
+    add("export_png", "Export window as PNG…", window.export_png_dialog)
+    add("quit", "Quit", window.close, "Ctrl+Q")
+    add("run", "Run trace", lambda: window.run("trace"), "Ctrl+R",
+        "Run the model and guide once, paused at the first step")
+    add("run_svi", "Run SVI", lambda: window.run("svi", svi_settings=window.svi.settings()), "Ctrl+Shift+R")
+    add("step", "Step", debug.step, "F11", "Step to the next event")
+    add("step_message", "Step over message", debug.step_message, "F10", "Step to the end of the current message")
+    add("step_out", "Step out", debug.step_out, "Shift+F11", "Step to the exit of the innermost handler")
+    add("continue", "Continue", debug.continue_, "F5", "Run to the next breakpoint or the end")
+    add("pause", "Pause", debug.pause, "F6")
+    add("stop", "Stop", window.stop, "Shift+F5")
+    add("restart", "Restart", window.restart, "Ctrl+Shift+F5")
+    add("back", "Step back", debug.back, "Shift+F10", "Step back to the previous event (no re-run)")
+    add("zoom_in", "Larger text", lambda: window.zoom(1.1), "Ctrl+=")
+    add("zoom_out", "Smaller text", lambda: window.zoom(1 / 1.1), "Ctrl+-")
+    add("zoom_reset", "Reset text size", lambda: window.zoom(None), "Ctrl+0")
+    add("light", "Light theme", lambda: window.apply_theme("light"))
+    add("dark", "Dark theme", lambda: window.apply_theme("dark"))
+    add("system", "Theme of the system", lambda: window.apply_theme(None))
+    add("presentation", "Presentation mode", window.toggle_presentation, "F9",
+        "Large text, high contrast and a slower message, for a class")
+    actions["presentation"].setCheckable(True)
+    return actions
+
+
+def build_bars(window, actions: dict, docks: dict):
+    """The toolbar and the File, Run and View menus; returns the Recent submenu."""
+    toolbar = QToolBar("Run", window)
+    toolbar.setObjectName("RunToolbar")
+    for name in TOOLBAR:
+        toolbar.addAction(actions[name])
+    window.addToolBar(toolbar)
+    menus = window.menuBar()
+    file_menu = menus.addMenu("&File")
+    for name in ("open_model", "open_recording"):
+        file_menu.addAction(actions[name])
+    recent = file_menu.addMenu("Recent")
+    for name in ("save_recording", "export_png"):
+        file_menu.addAction(actions[name])
+    file_menu.addSeparator()
+    file_menu.addAction(actions["quit"])
+    run_menu = menus.addMenu("&Run")
+    for name in ("run", "run_svi") + TOOLBAR[1:]:
+        run_menu.addAction(actions[name])
+    view_menu = menus.addMenu("&View")
+    for dock in docks.values():
+        view_menu.addAction(dock.toggleViewAction())
+    view_menu.addSeparator()
+    for name in ("system", "light", "dark", "presentation", "zoom_in", "zoom_out", "zoom_reset"):
+        view_menu.addAction(actions[name])
+    return recent

@@ -1,0 +1,119 @@
+"""Starting the app: ``python main.py [FILE] [--screenshot PNG]``."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
+
+from .mainwindow import MainWindow
+
+SCREENSHOT_SIZE = (1600, 1000)
+MAX_SCREENSHOT_STEPS = 2000
+
+
+def picture_quality(event: dict, stack_sizes: dict) -> tuple:
+    """How good a step is for a picture: a handler changing a message, the deeper in a taller
+    stack the better, a value set (replay, condition) best of all."""
+    if event["kind"] != "process" or not event.get("changes"):
+        return ()
+    return (stack_sizes.get(event["msg_id"], 0), "value" in event["changes"], event["position"])
+
+
+def best_picture_step(events) -> int:
+    stack_sizes, best, best_quality = {}, len(events) // 2, ()
+    for k in range(len(events)):
+        event = events[k]
+        if event["kind"] == "msg_start":
+            stack_sizes[event["msg_id"]] = len(event["stack"])
+        quality = picture_quality(event, stack_sizes)
+        if quality > best_quality:
+            best, best_quality = k, quality
+    return best
+
+
+def step_to_mid_message(window: MainWindow, timeout: float = 120.0) -> None:
+    """Run the model paused at its start, step through it, and travel back to the best step
+    for a picture (the app's time travel, without re-running)."""
+    controller = window.bridge.controller
+    window.run("trace", start_paused=True)
+    deadline = time.monotonic() + timeout
+    for _ in range(MAX_SCREENSHOT_STEPS):
+        if not controller.wait_until("paused", "finished", "dead", timeout=max(0.1, deadline - time.monotonic())):
+            break
+        if controller.state != "paused":
+            break
+        controller.step()
+    window.bridge.flush()
+    QApplication.processEvents()
+    window.travel(best_picture_step(window.session.events))
+
+
+def show_recording_mid_message(window: MainWindow) -> None:
+    window.travel(best_picture_step(window.session.events))
+
+
+def screenshot(window: MainWindow, path: str) -> None:
+    deadline = time.monotonic() + 0.5  # let the stack panel's animation finish
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.02)
+    window.grab().save(str(path), "PNG")
+
+
+PANELS = {"stack": "Handler stack", "graph": "Model graph", "svi": "SVI monitor", "console": "Console",
+          "timeline": "Timeline", "gallery": "Examples", "lesson": "Lesson", "inspector": "Message inspector"}
+
+
+def run_svi_for_picture(window: MainWindow, steps: int) -> None:
+    window.svi.steps.setValue(steps)
+    window.run("svi", svi_settings=window.svi.settings())
+    controller = window.bridge.controller
+    controller.wait_until("finished", "dead", timeout=600)
+    window.bridge.flush()
+    QApplication.processEvents()
+    window.svi.redraw()
+
+
+def main(file=None, screenshot_path=None, settings: QSettings | None = None, show=None, theme=None,
+         presentation=False, svi_steps=0) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("MiniPyro Studio")
+    if screenshot_path is not None:
+        # Pictures must not depend on a person's saved layout.
+        settings = QSettings(str(Path(tempfile.mkdtemp(prefix="minipyro-shot-")) / "settings.ini"),
+                             QSettings.IniFormat)
+    window = MainWindow(settings)
+    if screenshot_path is not None:
+        window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    if file is not None:
+        window.open_path(file)
+    if screenshot_path is None:
+        return app.exec()
+    if theme:
+        window.apply_theme(theme)
+    if presentation:
+        window.toggle_presentation()
+    if file is not None and str(file).endswith(".jsonl"):
+        show_recording_mid_message(window)
+    elif file is not None and svi_steps:
+        run_svi_for_picture(window, svi_steps)
+    elif file is not None:
+        step_to_mid_message(window)
+    for name in show or []:
+        window.docks[PANELS[name]].raise_()
+    QApplication.processEvents()
+    if "graph" in (show or []):
+        window.resizeDocks([window.docks["Model graph"]], [620], Qt.Vertical)
+        QApplication.processEvents()
+        window.graph.view.fit()
+    screenshot(window, screenshot_path)
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    return 0

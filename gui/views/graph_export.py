@@ -1,0 +1,45 @@
+"""``python main.py graph FILE.py --out model.svg``: the model's plate diagram as SVG or PNG,
+without a window (the model runs in the runner's child process, as in the app)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def export_graph(file, out, include_guide: bool = True) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from minipyro.runner.cli import format_error
+    from minipyro.runner.controller import ControllerError, RunnerController
+
+    from ..models.session import Session
+    from .panels.graph import GraphPanel
+
+    controller = RunnerController()
+    try:
+        controller.run(Path(file), entry="trace", detail="sites")
+        controller.wait_until("finished", "dead", timeout=300)
+    except ControllerError as error:
+        sys.stderr.write(f"minipyro-studio: {error}\n")
+        return 1
+    finally:
+        controller.close()
+    errors = [e for e in controller.events if e["kind"] == "error"]
+    for error in errors:
+        sys.stderr.write(format_error(error) + "\n")
+    structures = {e["which"]: e for e in controller.events if e["kind"] == "structure"}
+    if not include_guide:
+        structures.pop("guide", None)
+    if "model" not in structures:
+        sys.stderr.write(f"minipyro-studio: {file}: no model structure to draw\n")
+        return 1
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    panel = GraphPanel(Session())
+    panel.show_structures(structures)
+    panel.export(out)
+    del app
+    print(f"Model graph saved to {out}")
+    return 0
