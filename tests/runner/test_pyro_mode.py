@@ -33,24 +33,28 @@ def main_py_run(*args):
                           capture_output=True, text=True, timeout=180)
 
 
-@pytest.mark.parametrize("name, optimizer, optim_args, site, elbo, elbo_kwargs", [
-    ("pyro_autonormal", "ClippedAdam", {"lr": 0.05, "clip_norm": 5.0}, "linear.weight", "Trace_ELBO", None),
-    ("pyro_vae_module", "Adam", {"lr": 0.01}, "decoder$$$fc1.weight", "Trace_ELBO", None),
-    ("pyro_enum_mixture", "Adam", {"lr": 0.1}, "assignment", "TraceEnum_ELBO", {"max_plate_nesting": 1}),
-    ("pyro_markov_hmm", "Adam", {"lr": 0.05}, "state_5", "TraceEnum_ELBO", {"max_plate_nesting": 0}),
-    ("pyro_tracegraph", "Adam", {"lr": 0.05}, "p", "TraceGraph_ELBO", None),
-])
-def test_a_pyro_program_runs_unchanged_with_pyros_losses(tmp_path, name, optimizer, optim_args, site, elbo,
+EXAMPLES = ROOT / "resources" / "examples"
+
+
+@pytest.mark.parametrize("path, optimizer, optim_args, site, elbo, elbo_kwargs", [
+    (MODELS / "pyro_autonormal.py", "ClippedAdam", {"lr": 0.05, "clip_norm": 5.0}, "loc", "Trace_ELBO", None),
+    (EXAMPLES / "pyro_bayesian_regression.py", "ClippedAdam", {"lr": 0.05}, "linear.weight", "Trace_ELBO", None),
+    (EXAMPLES / "pyro_vae.py", "Adam", {"lr": 0.01}, "decoder$$$fc1.weight", "Trace_ELBO", None),
+    (EXAMPLES / "pyro_enumeration.py", "Adam", {"lr": 0.1}, "assignment", "TraceEnum_ELBO", {"max_plate_nesting": 1}),
+    (MODELS / "pyro_markov_hmm.py", "Adam", {"lr": 0.05}, "state_5", "TraceEnum_ELBO", {"max_plate_nesting": 0}),
+    (MODELS / "pyro_tracegraph.py", "Adam", {"lr": 0.05}, "p", "TraceGraph_ELBO", None),
+], ids=lambda value: value.stem if isinstance(value, Path) else None)
+def test_a_pyro_program_runs_unchanged_with_pyros_losses(tmp_path, path, optimizer, optim_args, site, elbo,
                                                          elbo_kwargs):
     out = tmp_path / "run.mpr.jsonl"
     steps = 12
-    result = main_py_run(MODELS / f"{name}.py", "--svi-steps", steps, "--seed", 3, "--detail", "sites",
+    result = main_py_run(path, "--svi-steps", steps, "--seed", 3, "--detail", "sites", "--optimizer", optimizer,
                          "--record", out)
     assert result.returncode == 0, result.stderr
     recording = minipyro.load_recording(out)
     assert recording[0]["engine"] == "pyro"
     losses = [e["loss"] for e in recording if e.kind == "svi_step"]
-    assert losses == plain_pyro(MODELS / f"{name}.py", 3, steps, optimizer, optim_args, elbo, elbo_kwargs)
+    assert losses == plain_pyro(path, 3, steps, optimizer, optim_args, elbo, elbo_kwargs)
     assert site in {e["name"] for e in recording if e.kind == "msg_start"}
     assert len(set(losses)) > 1  # it trains (the ELBO was 0.0 at every step before Pyro mode)
 
@@ -72,7 +76,7 @@ def test_stepping_and_breakpoints_pause_inside_pyros_apply_stack():
 
     controller = RunnerController()
     try:
-        controller.run(MODELS / "pyro_autonormal.py", entry="trace", breakpoints=[{"site": "obs"}])
+        controller.run(EXAMPLES / "pyro_bayesian_regression.py", entry="trace", breakpoints=[{"site": "obs"}])
         assert controller.wait_until("paused", "finished", timeout=120)
         assert controller.state == "paused"
         paused = controller.events[-1]
