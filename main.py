@@ -18,8 +18,9 @@ from minipyro.runner import cli
 def demo(steps: int) -> int:
     import minipyro
     from minipyro.runner.modelfile import load_model_file
+    from resources import examples_dir
 
-    example = load_model_file(Path(__file__).resolve().parent / "resources" / "examples" / "normal_normal.py")
+    example = load_model_file(examples_dir() / "normal_normal.py")
     minipyro.get_param_store().clear()
     minipyro.set_rng_seed(0)
     svi = minipyro.SVI(example.model, example.guide, minipyro.Adam({"lr": example.svi["lr"]}),
@@ -44,7 +45,7 @@ def main(argv=None) -> int:
         parser.add_argument("--out", required=True, help="where to save: .svg or .png")
         parser.add_argument("--model-only", action="store_true", help="leave the guide out")
         options = parser.parse_args(argv[1:])
-        from gui.graph_export import export_graph
+        from gui.views.graph_export import export_graph
 
         return export_graph(options.file, options.out, include_guide=not options.model_only)
     if argv[:1] in (["run"], ["demo"]):
@@ -68,7 +69,7 @@ def main(argv=None) -> int:
     options = parser.parse_args(argv)
     if options.file is not None and not Path(options.file).exists():
         parser.error(f"{options.file}: no such file")
-    from gui.app import main as app_main
+    from gui.views.app import main as app_main
 
     return app_main(options.file, options.screenshot, show=options.show, theme=options.theme,
                     presentation=options.presentation, svi_steps=options.svi_steps)

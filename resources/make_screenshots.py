@@ -1,7 +1,8 @@
-"""Regenerate the README's pictures: ``python resources/make_screenshots.py``.
+"""Regenerate the README's pictures: ``python resources/make_screenshots.py [FOLDER]``.
 
 Each is the app's own ``--screenshot`` on a lesson (offscreen Qt unless a display is set),
-so the pictures always show the app as it is.
+so the pictures always show the app as it is. They go to ``resources/screenshots/`` (not
+shipped in the wheel), or to FOLDER. A checkout tool: it runs this checkout's ``main.py``.
 """
 
 import os
@@ -24,15 +25,18 @@ SHOTS = {
 }
 
 
-def main():
-    OUT.mkdir(parents=True, exist_ok=True)
+def main(out: Path = OUT):
+    out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen" if "DISPLAY" not in env else "xcb")
     for name, args in SHOTS.items():
-        command = [sys.executable, str(ROOT / "main.py"), *map(str, args), "--screenshot", str(OUT / name)]
+        (out / name).unlink(missing_ok=True)  # so a picture the app failed to save is noticed
+        command = [sys.executable, str(ROOT / "main.py"), *map(str, args), "--screenshot", str(out / name)]
         subprocess.run(command, check=True, env=env, stderr=subprocess.DEVNULL)
-        print(f"wrote {OUT / name}")
+        if not (out / name).is_file() or (out / name).stat().st_size == 0:
+            sys.exit(f"{out / name}: the app wrote no picture")
+        print(f"wrote {out / name}")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)
