@@ -82,6 +82,12 @@ def summarize_distribution(fn, with_params: bool = True) -> dict:
     return summary
 
 
+def _is_pyro_frame(value) -> bool:
+    """Pyro's own CondIndepStackFrame (Pyro mode): a named tuple with a plate's name, dim and size."""
+    fields = getattr(type(value), "_fields", ())
+    return isinstance(value, tuple) and "name" in fields and "dim" in fields and "size" in fields
+
+
 def summarize(value, with_params: bool = True):
     """A plain-data summary of any value found in a message."""
     if isinstance(value, torch.Tensor):
@@ -92,7 +98,7 @@ def summarize(value, with_params: bool = True):
         return plain_float(value)
     if isinstance(value, torch.distributions.Distribution):
         return summarize_distribution(value, with_params)
-    if isinstance(value, CondIndepStackFrame):
+    if isinstance(value, CondIndepStackFrame) or _is_pyro_frame(value):
         return {"plate": value.name, "dim": value.dim, "size": value.size}
     if isinstance(value, (tuple, list)):
         return [summarize(v, with_params) for v in value[:PREVIEW_LENGTH]]
