@@ -152,10 +152,13 @@ class DebugController:
             self.travel(min(message.get("seq", 0), self.session.last))
         elif name == "finished":
             self._capture_from = None
+            # An error is shown wherever the user is; else the end, unless they were looking back.
             error = self.session.events.kinds.rfind(KIND_CODES["error"])
-            self.travel(error if error >= 0 else self.session.last)
             if error >= 0:
+                self.travel(error)
                 self.sig_error_selected.emit()
+            elif self.following:
+                self.travel(self.session.last)
         elif name == "refused":
             self.sig_note.emit(f"The runner refused {message.get('command')}: {message.get('reason')}")
         self.sig_changed.emit()

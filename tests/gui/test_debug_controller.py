@@ -241,3 +241,15 @@ def test_a_recording_being_written_is_followed_and_a_bad_one_leaves_the_session_
     with pytest.raises(RecordingError):
         debug.open_recording(bad)
     assert len(debug.session) == 0 and debug.status_text() == "No run"
+
+
+def test_a_run_that_ends_while_the_user_looks_back_leaves_them_there():
+    events = list(trace_events("normal_normal"))
+    runner = Runner("running")
+    debug = DebugController(Session(), runner)
+    debug.on_events(events[:-1])
+    debug.travel(5)
+    debug.on_events(events[-1:])
+    runner.state = "finished"
+    debug.on_control({"control": "finished", "status": "stopped"})
+    assert debug.session.current == 5 and debug.status_text() == f"Step 6 of {len(events)}"

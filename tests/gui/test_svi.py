@@ -45,20 +45,21 @@ def test_the_loss_curve_grows_pause_resume_stop(qtbot, window):
     window.svi.steps.setValue(1_000_000)
     window.svi.run_button.click()
     qtbot.waitUntil(lambda: window.svi.current is not None and len(window.svi.current) > 200, timeout=60000)
-    sizes = [len(window.svi.current)]
-    qtbot.wait(200)
-    sizes.append(len(window.svi.current))
-    assert sizes[1] > sizes[0]  # it grows while running
+    grown = len(window.svi.current)
+    qtbot.waitUntil(lambda: len(window.svi.current) > grown, timeout=10000)  # it grows while running
     window.svi.pause_button.click()
-    qtbot.waitUntil(lambda: window.bridge.state == "paused", timeout=5000)
-    assert window.svi.pause_button.text() == "Resume"
+    qtbot.waitUntil(lambda: window.bridge.state == "paused", timeout=10000)
+    assert window.svi.pause_button.text() == "Resume" and window.step_label.text().endswith("— paused")
     paused_at = len(window.svi.current)
-    qtbot.wait(300)
+    assert window.session.events[window.session.current]["step"] == window.svi.current.steps.values[-1]
+    # A reply from the paused runner: all it sent before has arrived, and the curve has not grown.
+    window.debug.set_breakpoints([{"condition": "__import__('os')"}])
+    qtbot.waitUntil(lambda: "refused set_breakpoints" in window.statusBar().currentMessage(), timeout=10000)
     assert len(window.svi.current) == paused_at
     window.svi.pause_button.click()
-    qtbot.waitUntil(lambda: len(window.svi.current) > paused_at + 50, timeout=10000)
+    qtbot.waitUntil(lambda: len(window.svi.current) > paused_at + 50, timeout=30000)
     window.svi.stop_button.click()
-    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=3000)
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=10000)
     assert window.session.events[len(window.session) - 1]["status"] == "stopped"
 
 
@@ -69,10 +70,12 @@ def test_capture_shows_the_messages_of_a_late_step(qtbot, window):
     qtbot.waitUntil(lambda: window.svi.current is not None and len(window.svi.current) > 300, timeout=60000)
     window.svi.capture_button.click()
     qtbot.waitUntil(lambda: window.session.events[window.session.current]["kind"] == "msg_start"
-                    and window.session.current < len(window.session) - 1, timeout=10000)
+                    and window.session.current < len(window.session) - 1, timeout=30000)
     step = window.session.current
+    assert window.stack.state.message.phase == "start" and window.inspector.rows()["name"]
     window.svi.stop_button.click()
-    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=3000)
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=10000)
+    assert window.session.current == step  # stopping does not take the captured step away
     events = window.session.events
     note = window.session.find(lambda e: e["kind"] == "output" and e["stream"] == "runner", 0)
     captured = int(events[note]["text"].split()[-1])
@@ -103,27 +106,31 @@ def test_two_runs_side_by_side_exported_as_csv_and_png(qtbot, window, tmp_path):
 
 def test_follows_a_recording_written_by_another_process(qtbot, window, tmp_path):
     path = tmp_path / "training.mpr.jsonl"
+    go_on = tmp_path / "go_on"
     script = textwrap.dedent(f"""
-        import sys, time
+        import pathlib, sys, time
         sys.path.insert(0, {str(SEED.parent)!r})
         import minipyro, normal_normal as m
         svi = minipyro.SVI(m.model, m.guide, minipyro.Adam({{"lr": 0.05}}), minipyro.Trace_ELBO())
         with minipyro.record(path={str(path)!r}, detail="sites") as rec:
             for step in range(400):
                 svi.step(*m.args)
-                time.sleep(0.005)
+                while step == 199 and not pathlib.Path({str(go_on)!r}).exists():
+                    time.sleep(0.01)  # half way: wait until the app has seen the first half
             rec.emit("run_end", file="training", entry="svi", seed=0, status="ok")
     """)
     child = subprocess.Popen([sys.executable, "-c", script])
     try:
         qtbot.waitUntil(lambda: path.exists() and path.stat().st_size > 0, timeout=60000)
         assert window.open_recording(path)
-        qtbot.waitUntil(lambda: window.svi.current is not None and len(window.svi.current) > 0, timeout=10000)
-        seen = len(window.svi.current)
-        qtbot.waitUntil(lambda: len(window.svi.current) >= 400, timeout=60000)
-        assert seen < 400  # it was followed while being written
-        assert not window._follow_timer.isActive()  # the run ended
+        qtbot.waitUntil(lambda: window.svi.current is not None and len(window.svi.current) == 200, timeout=60000)
+        assert window.step_label.text().endswith("— following the file")
+        go_on.touch()
+        qtbot.waitUntil(lambda: len(window.svi.current) == 400, timeout=60000)
+        qtbot.waitUntil(lambda: not window._follow_timer.isActive(), timeout=10000)  # the run ended
+        assert not window.step_label.text().endswith("— following the file")
     finally:
+        go_on.touch()
         child.wait(60)
 
 
