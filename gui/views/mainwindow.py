@@ -215,8 +215,12 @@ class MainWindow(QMainWindow):
             self._follow_tail.start()  # follow the newest step, at most ~10 times a second
 
     def _on_svi_command(self, name: str):
-        {"capture": self.debug.capture, "pause": self.debug.pause, "stop": self.stop}.get(
-            name, lambda: self.bridge.command(name))()
+        if name == "capture":
+            self.debug.capture()
+        elif name == "stop":
+            self.stop()
+        else:  # the monitor's Pause and Resume
+            self.bridge.command(name)
         self._refresh()
 
     def travel(self, step: int) -> None:
