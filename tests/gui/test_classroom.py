@@ -1,15 +1,14 @@
 """Classroom: the gallery, the lesson text, presentation mode and the themes."""
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from gui.views.palette import THEMES, theme_name
 from gui.models.lessons import lesson_html, read_lesson
+from gui.views.palette import THEMES, theme_name
+from resources import examples_dir
 
-EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "resources" / "examples").glob("*.py"))
+EXAMPLES = sorted(examples_dir().glob("*.py"))
 
 
 def test_the_gallery_lists_every_lesson_and_opens_one(qtbot, window):

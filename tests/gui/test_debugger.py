@@ -8,9 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 import minipyro
+from resources import examples_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "resources" / "examples" / "replay_block_plate.py"
+EXAMPLE = examples_dir() / "replay_block_plate.py"
 MODELS = ROOT / "tests" / "runner" / "models"
 
 

@@ -8,6 +8,7 @@ from pyroapi import distributions as dist
 from pyroapi import pyro, pyro_backend
 
 from minipyro.structure import structure_fields
+from resources import examples_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 import test_structure as models  # noqa: E402  (the structure tests' models)
@@ -77,7 +78,7 @@ def test_overlapping_plates_share_only_their_common_site(qtbot):
 
 
 def test_clicking_a_node_travels_to_its_site(qtbot, window):
-    example = Path(__file__).resolve().parents[2] / "resources" / "examples" / "eight_schools.py"
+    example = examples_dir() / "eight_schools.py"
     window.open_model(example)
     window.run("trace", start_paused=False)
     qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=30000)
@@ -115,7 +116,7 @@ def test_graph_command_line(tmp_path):
     root = Path(__file__).resolve().parents[2]
     out = tmp_path / "model.svg"
     result = subprocess.run([sys.executable, str(root / "main.py"), "graph",
-                             str(root / "resources" / "examples" / "nested_plates.py"), "--out", str(out)],
+                             str(examples_dir() / "nested_plates.py"), "--out", str(out)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     text = out.read_text()

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from resources import examples_dir
+
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT / "resources" / "examples" / "normal_normal.py"
+SEED = examples_dir() / "normal_normal.py"
 
 
 def run_svi(qtbot, window, steps, lr=None):
