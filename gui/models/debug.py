@@ -222,7 +222,9 @@ class DebugController:
         suffix = {"running": " — running", "paused": " — paused"}.get(self.runner.state, "")
         if self.follower is not None and self.follower.active:
             suffix = " — following the file"
-        return f"Step {self.session.current + 1} of {total}{suffix}"
+        first = self.session.events[0]
+        engine = " · on full Pyro" if first["kind"] == "run_start" and first.get("engine") == "pyro" else ""
+        return f"Step {self.session.current + 1} of {total}{suffix}{engine}"
 
     def enabled(self, has_model: bool) -> dict:
         """Which commands make sense now: action name -> bool."""

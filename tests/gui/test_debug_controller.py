@@ -253,3 +253,12 @@ def test_a_run_that_ends_while_the_user_looks_back_leaves_them_there():
     runner.state = "finished"
     debug.on_control({"control": "finished", "status": "stopped"})
     assert debug.session.current == 5 and debug.status_text() == f"Step 6 of {len(events)}"
+
+
+def test_the_step_counter_says_when_full_pyro_ran():
+    events = renumbered(trace_events("normal_normal"))
+    events[0] = dict(events[0], engine="pyro")
+    debug, _ = finished_run(events)
+    assert debug.status_text() == f"Step {len(events)} of {len(events)} · on full Pyro"
+    minipyro_run, _ = finished_run(renumbered(trace_events("normal_normal")))
+    assert "Pyro" not in minipyro_run.status_text()
