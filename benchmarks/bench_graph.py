@@ -33,9 +33,9 @@ def chain(n):
 def main():
     from PySide6.QtWidgets import QApplication
 
-    from gui.graph_layout import graph_of_structure, layout
-    from gui.panels.graph import GraphPanel
-    from gui.session import Session
+    from gui.models.graph_layout import graph_of_structure, layout
+    from gui.views.panels.graph import GraphPanel
+    from gui.models.session import Session
 
     app = QApplication.instance() or QApplication([])
     for n in (100, 1000):

@@ -30,8 +30,8 @@ def main():
     from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from gui.mainwindow import MainWindow
-    from gui.svi_data import SviRun
+    from gui.views.mainwindow import MainWindow
+    from gui.models.svi_runs import SviRun
 
     app = QApplication.instance() or QApplication([])
     settings = QSettings(str(Path(tempfile.gettempdir()) / "minipyro-bench-monitor.ini"), QSettings.IniFormat)
@@ -94,7 +94,7 @@ def main():
     for step in range(1, 100_001):
         big.add({"step": step, "t": step * 1e-3, "loss": 100.0 / step ** 0.3 + (step % 7) * 0.01,
                  "params": {"q": 0.001 * step}, "grad_norms": {"q": 1.0 / step}})
-    window.svi.runs, window.svi.current = [big], big
+    window.svi_runs.runs, window.svi_runs.current = [big], big
     window.svi.redraw()
     frames, start = 0, time.perf_counter()
     while time.perf_counter() - start < 3.0:

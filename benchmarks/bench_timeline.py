@@ -51,7 +51,7 @@ def main():
         print(f"generating {path} ...", flush=True)
         generate(path, options.events)
 
-    from gui.session import Session
+    from gui.models.session import Session
 
     before = peak_rss_mib()
     start = time.perf_counter()
@@ -87,7 +87,7 @@ def window_open(path: Path) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from gui.mainwindow import MainWindow
+    from gui.views.mainwindow import MainWindow
 
     app = QApplication.instance() or QApplication([])
     settings = QSettings(str(Path(tempfile.gettempdir()) / "minipyro-bench.ini"), QSettings.IniFormat)

@@ -2,7 +2,7 @@
 
 Where a step command stops is a pure function of the events (:func:`step_target` and
 :func:`reached`), so the app's time travel through a recording stops exactly where a live
-run would (``gui.debug`` uses the same two functions).
+run would (``gui.models.session`` uses the same two functions).
 """
 
 from __future__ import annotations
