@@ -222,13 +222,12 @@ class Recorder(runtime.Observer):
         self.emit("error", **fields)
 
 
-def observe_engines(observer, pyro_observer=...):
-    """Install ``observer`` on both engines, minipyro and Pyro (Pyro mode); return the pair
-    that it replaces, to pass back here later."""
+def observe_engines(observer, pyro_observer=None):
+    """Install ``observer`` on minipyro and ``pyro_observer`` (by default the same one) on Pyro
+    (Pyro mode); return the pair that they replace, to pass back here later."""
     from . import pyro_mode
 
-    pyro_observer = observer if pyro_observer is ... else pyro_observer
-    return runtime.set_observer(observer), pyro_mode.set_observer(pyro_observer)
+    return runtime.set_observer(observer), pyro_mode.set_observer(pyro_observer or observer)
 
 
 class record:

@@ -99,7 +99,7 @@ class Pyro:
 
         optimizer = getattr(pyro.optim, str(settings["optimizer"]), None)
         elbo = getattr(pyro.infer, str(settings["elbo"]), None)
-        if not isinstance(optimizer, type) and not callable(optimizer):
+        if not callable(optimizer):
             raise ValueError(f"unknown optimizer {settings['optimizer']!r}: pyro.optim has none of that name")
         if not isinstance(elbo, type):
             raise ValueError(f"unknown elbo {settings['elbo']!r}: pyro.infer has no ELBO of that name")
