@@ -119,8 +119,8 @@ class trace(Messenger):
         name = msg["name"]
         previous = self.trace.get(name)
         if previous is not None and (previous["type"] != kind or kind == "sample"):
-            raise SiteError(name, f"the name is used by two {previous['type']}/{kind} sites; "
-                                  "every sample site needs a unique name")
+            raise SiteError(name, f"the name is used by two {previous['type']}/{kind} sites; every sample "
+                                  "site and plate needs a unique name (make a plate once, enter it often)")
         self.trace[name] = msg.copy()
 
     def get_trace(self, *args, **kwargs) -> Trace:

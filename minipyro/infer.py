@@ -271,46 +271,53 @@ def _check_reparameterised(guide_site) -> None:
 class JitTrace_ELBO(Trace_ELBO):
     """Trace_ELBO compiled with ``torch.jit.trace`` on its first call.
 
-    Parameters are passed to the compiled function as inputs, so their
-    updates are seen; the model's structure must not change between steps.
+    Parameters and positional arguments (tensors) are inputs of the compiled
+    function, so their new values are seen at every step. Keyword arguments
+    are baked in, as in Pyro's ``pyro.ops.jit``: each distinct set of them is
+    compiled once. The model's structure must not change between steps.
     """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._param_names = None
-        self._compiled = None
+        self._compiled = {}  # (number of args, kwargs key) -> (param names, compiled function)
 
     def _loss_and_surrogate(self, model, guide, *args, **kwargs):
-        if kwargs or not all(isinstance(arg, torch.Tensor) for arg in args):
-            raise NotImplementedError("JitTrace_ELBO takes tensor positional arguments only; "
-                                      "use Trace_ELBO for other arguments")
-        if self._param_names is None:
-            # Run once to create every param and learn their names.
-            with block(), trace(param_only=True) as params_seen, block(hide_fn=lambda m: m["type"] != "param"):
-                self.loss(model, guide, *args)
-            self._param_names = list(params_seen)
+        if not all(isinstance(arg, torch.Tensor) for arg in args):
+            raise NotImplementedError("JitTrace_ELBO takes tensors as positional arguments; pass other "
+                                      "values by keyword (they are compiled in) or use Trace_ELBO")
+        key = (len(args), _kwargs_key(kwargs))
+        if key not in self._compiled:
+            self._compiled[key] = self._compile(model, guide, args, kwargs)
+        param_names, compiled = self._compiled[key]
         # Reading the params through param() lets SVI see (and optimise) them.
-        params = tuple(param(name).unconstrained() for name in self._param_names)
-        if self._compiled is None:
-            def compiled(*params_and_args):
-                model_args = params_and_args[len(params):]
-                loss = 0.0
-                surrogate = 0.0
-                for _ in range(self.num_particles):
-                    model_trace, guide_trace = importance_traces(model, guide, model_args, {})
-                    particle_loss = sum(site["log_prob_sum"] for site in model_trace.values()
-                                        if site["type"] == "sample") \
-                        - sum(site["log_prob_sum"] for site in guide_trace.values() if site["type"] == "sample")
-                    _, particle_surrogate = self._particle(model_trace, guide_trace)
-                    loss = loss - particle_loss / self.num_particles
-                    surrogate = surrogate + particle_surrogate / self.num_particles
-                return torch.as_tensor(loss), torch.as_tensor(surrogate)
+        params = tuple(param(name).unconstrained() for name in param_names)
+        return compiled(*(params + args))
 
-            with validation_enabled(False), warnings.catch_warnings():
-                warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
-                warnings.filterwarnings("ignore", category=DeprecationWarning)
-                self._compiled = torch.jit.trace(compiled, params + args, check_trace=False)
-        return self._compiled(*(params + args))
+    def _compile(self, model, guide, args, kwargs):
+        # Run once to create every param and learn their names.
+        with block(), trace(param_only=True) as params_seen, block(hide_fn=lambda m: m["type"] != "param"):
+            self.loss(model, guide, *args, **kwargs)
+        param_names = list(params_seen)
+        params = tuple(param(name).unconstrained() for name in param_names)
+
+        def compiled(*params_and_args):
+            model_args = params_and_args[len(params):]
+            loss = 0.0
+            surrogate = 0.0
+            for _ in range(self.num_particles):
+                model_trace, guide_trace = importance_traces(model, guide, model_args, kwargs)
+                particle_loss = sum(site["log_prob_sum"] for site in model_trace.values()
+                                    if site["type"] == "sample") \
+                    - sum(site["log_prob_sum"] for site in guide_trace.values() if site["type"] == "sample")
+                _, particle_surrogate = self._particle(model_trace, guide_trace)
+                loss = loss - particle_loss / self.num_particles
+                surrogate = surrogate + particle_surrogate / self.num_particles
+            return torch.as_tensor(loss), torch.as_tensor(surrogate)
+
+        with validation_enabled(False), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            return param_names, torch.jit.trace(compiled, params + args, check_trace=False)
 
     def loss_and_grads(self, model, guide, *args, **kwargs) -> float:
         loss, surrogate = self._loss_and_surrogate(model, guide, *args, **kwargs)
@@ -321,6 +328,22 @@ class JitTrace_ELBO(Trace_ELBO):
     def differentiable_loss(self, model, guide, *args, **kwargs) -> torch.Tensor:
         loss, surrogate = self._loss_and_surrogate(model, guide, *args, **kwargs)
         return loss + (surrogate - surrogate.detach())
+
+
+def _kwargs_key(kwargs: dict):
+    """A hashable stand-in for keyword arguments: lists as tuples, unhashable objects by identity."""
+    def hashable(value):
+        if isinstance(value, (list, tuple)):
+            return tuple(hashable(v) for v in value)
+        if isinstance(value, dict):
+            return tuple(sorted((k, hashable(v)) for k, v in value.items()))
+        try:
+            hash(value)
+            return value
+        except TypeError:
+            return id(value)
+
+    return tuple(sorted((name, hashable(value)) for name, value in kwargs.items()))
 
 
 def _norm(grad) -> float:

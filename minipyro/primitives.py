@@ -143,7 +143,7 @@ class _Subsample(Distribution):
         self.subsample_size = subsample_size
 
     def sample(self, sample_shape=torch.Size()):
-        if self.subsample_size >= self.size:
+        if self.subsample_size is None or self.subsample_size >= self.size:
             return torch.arange(self.size)
         return torch.randperm(self.size)[: self.subsample_size].clone()
 
@@ -176,44 +176,50 @@ class plate(Messenger):
     def __init__(self, name: str, size: Optional[int] = None, subsample_size: Optional[int] = None,
                  dim: Optional[int] = None, subsample: Optional[torch.Tensor] = None):
         super().__init__()
-        if size is None:
-            if subsample is None:
-                raise SiteError(name, "plate needs a size (or a subsample)")
-            size = len(subsample)
         if isinstance(size, torch.Tensor) and size.numel() == 1 and not size.is_floating_point():
             size = int(size)  # shapes are tensors while torch.jit traces
-        if not isinstance(size, int) or size <= 0:
+        if size is not None and (not isinstance(size, int) or size <= 0):
             raise SiteError(name, f"plate size must be a positive int, got {size!r}")
         if dim is not None and (not isinstance(dim, int) or dim >= 0):
             raise SiteError(name, f"plate dim must be a negative int (it counts from the right), got {dim!r}")
         self.name = name
-        self.size = size
         self.dim = dim
         self._requested_dim = dim
         self._vectorized: Optional[bool] = None
         self.counter = 0
-        self.subsample_size, self._indices = self._subsample(subsample_size, subsample)
+        self.size, self.subsample_size, self._indices = self._subsample(size, subsample_size, subsample)
 
-    def _subsample(self, subsample_size, subsample):
-        if subsample is None and (subsample_size is None or subsample_size >= self.size):
-            return self.size, None
-        if subsample is None:
-            # A message of its own, so that replay gives the model the guide's indices.
-            msg = new_message("sample", self.name, _Subsample(self.size, subsample_size))
-            subsample = apply_stack(msg)["value"] if PYRO_STACK else msg["fn"].sample()
-        if subsample_size is not None and subsample_size != len(subsample):
+    def _subsample(self, size, subsample_size, subsample):
+        """The plate's full size, its batch size and its indices, as Pyro's SubsampleMessenger finds them.
+
+        A plate without a size has "any size" (-1, PyTorch's convention): it
+        allocates a dim but broadcasts nothing. A plate with a size is itself a
+        site of the trace, so that trace nodes equal Pyro's and replay gives the
+        model the guide's indices. Drawing the indices takes random numbers only
+        when there is something to choose (``subsample_size < size``).
+        """
+        if size is None:
+            if subsample_size is not None or subsample is not None:
+                raise SiteError(self.name, "a plate with subsample_size or subsample needs its size")
+            return -1, -1, None
+        msg = new_message("sample", self.name, _Subsample(size, subsample_size), value=subsample)
+        subsample = apply_stack(msg)["value"]
+        if subsample_size is None:
+            subsample_size = len(subsample)
+        elif subsample_size != len(subsample):
             raise SiteError(self.name, f"subsample_size {subsample_size} does not match len(subsample) "
                                        f"{len(subsample)}; did model and guide use different sizes?")
-        return len(subsample), subsample
+        return size, subsample_size, subsample
 
     @property
     def indices(self) -> torch.Tensor:
-        return torch.arange(self.size) if self._indices is None else self._indices
+        return torch.arange(0) if self._indices is None else self._indices
 
     def label(self) -> str:
         dim = "" if self.dim is None else f", dim={self.dim}"
+        size = "" if self.size == -1 else f", {self.size}"
         subsample = "" if self.subsample_size == self.size else f", subsample_size={self.subsample_size}"
-        return f"plate('{self.name}', {self.size}{subsample}{dim})"
+        return f"plate('{self.name}'{size}{subsample}{dim})"
 
     def __enter__(self):
         if self._vectorized is not False:
@@ -251,7 +257,7 @@ class plate(Messenger):
     def postprocess_message(self, msg):
         # A local param (event_dim given) inside a subsampling plate is indexed
         # by the subsample, so each step trains only the rows in the batch.
-        if msg["type"] != "param" or self.dim is None or self._indices is None:
+        if msg["type"] != "param" or self.dim is None or self.subsample_size == self.size:
             return
         event_dim = msg["kwargs"].get("event_dim")
         if event_dim is None:
@@ -274,7 +280,7 @@ def _broadcast(msg) -> None:
     actual = dist.batch_shape
     target = [None if size == 1 else size for size in actual]
     for frame in msg["cond_indep_stack"]:
-        if frame.dim is None:
+        if frame.dim is None or frame.size == -1:  # a plate without a size broadcasts nothing
             continue
         target = [None] * (-frame.dim - len(target)) + target
         if target[frame.dim] is not None and target[frame.dim] != frame.size:
@@ -298,7 +304,7 @@ def _check_value_shape(msg, value) -> None:
     event_dim = len(msg["fn"].event_shape)
     batch_shape = value.shape[: value.dim() - event_dim]
     for frame in msg["cond_indep_stack"]:
-        if frame.dim is not None and len(batch_shape) >= -frame.dim \
+        if frame.dim is not None and frame.size != -1 and len(batch_shape) >= -frame.dim \
                 and batch_shape[frame.dim] not in (1, frame.size):
             raise SiteError(msg["name"], f"value of shape {tuple(value.shape)} does not fit plate('{frame.name}') "
                                          f"of size {frame.size} at dim {frame.dim}")

@@ -98,6 +98,8 @@ def summarize(value, with_params: bool = True):
         return plain_float(value)
     if isinstance(value, torch.distributions.Distribution):
         return summarize_distribution(value, with_params)
+    if type(value).__name__ == "_Subsample":  # a plate's indices, on either engine
+        return {"dist": "_Subsample", "params": {"size": value.size, "subsample_size": value.subsample_size}}
     if isinstance(value, CondIndepStackFrame) or _is_pyro_frame(value):
         return {"plate": value.name, "dim": value.dim, "size": value.size}
     if isinstance(value, (tuple, list)):

@@ -64,6 +64,10 @@ class Minipyro:
         return minipyro.SVI(model, guide, getattr(minipyro, optimizer)(optim_args),
                             getattr(minipyro, elbo)(**_literal_kwargs(settings.get("elbo_kwargs", {}))))
 
+    def predictive(self, model, guide, options: dict, args, kwargs) -> dict:
+        raise ValueError("Predictive is a feature of full Pyro, not of minipyro: "
+                         "write the file with `import pyro`, or run it with --engine pyro")
+
     def structure_fields(self):
         from ..structure import structure_fields
 
@@ -106,6 +110,12 @@ class Pyro:
         optim_args = {"lr": float(settings["lr"]), **_literal_kwargs(settings.get("optimizer_kwargs", {}))}
         return pyro.infer.SVI(model, guide, optimizer(optim_args),
                               elbo(**_literal_kwargs(settings.get("elbo_kwargs", {}))))
+
+    def predictive(self, model, guide, options: dict, args, kwargs) -> dict:
+        """``Predictive(model, guide=guide, **options)(*args, **kwargs)``: samples by site name."""
+        from pyro.infer import Predictive
+
+        return Predictive(model, guide=guide, **options)(*args, **kwargs)
 
     def structure_fields(self):
         from ..observe.pyro_mode import structure_fields

@@ -108,6 +108,26 @@ def _svi_entry(model_file, settings: dict, recorder, commands: Commands, engine)
             if settings.get("stop_on_nonfinite", True):
                 raise NonFiniteLoss(step, loss)
             recorder.emit("output", stream="stderr", text=f"the loss is {loss} at step {step}; going on\n")
+    if settings.get("predictive"):
+        _predictive(model_file, settings["predictive"], recorder, engine)
+
+
+def _predictive(model_file, options, recorder, engine) -> None:
+    """Pyro's ``Predictive`` after training, observed at the run's detail (the svi dict's
+    ``predictive``: Predictive's literal keyword arguments, plus ``kwargs`` that override the
+    file's for this call, e.g. ``{"y": None}`` to predict rather than observe ``y``)."""
+    if not isinstance(options, dict):
+        raise ValueError(f"svi['predictive'] must be a dict of Predictive's arguments, got {options!r}")
+    options = dict(options)
+    kwargs = {**model_file.kwargs, **options.pop("kwargs", {})}
+    # On stdout, as the script's own print of its predictions would be.
+    recorder.emit("output", stream="stdout", text=f"Predictive({', '.join(f'{k}={v!r}' for k, v in options.items())}) "
+                                                  "after training\n")
+    samples = engine.predictive(model_file.model, model_file.guide, options, model_file.args, kwargs)
+    for name, value in samples.items():
+        value = value.detach().float()
+        recorder.emit("output", stream="stdout",
+                      text=f"  {name}: shape {tuple(value.shape)}, mean {value.mean():.4g}, sd {value.std():.4g}\n")
 
 
 def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, captures=()) -> str:

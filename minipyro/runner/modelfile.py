@@ -1,8 +1,9 @@
 """Model files (DESIGN section 5): a plain Python file defining ``model`` and, for SVI, ``guide``.
 
 Optional module-level names: ``args`` (a tuple, or a function returning one),
-``kwargs`` (a dict or a function returning one), ``svi`` (a dict with
-``steps``, ``lr``, ``optimizer``, ``elbo``), ``title``, and the module
+``kwargs`` (a dict or a function returning one), ``svi`` (a dict of literals:
+``steps``, ``lr``, ``optimizer``, ``optimizer_kwargs``, ``elbo``, ``elbo_kwargs``
+and, on Pyro, ``predictive``), ``title``, and the module
 docstring (the lesson text). This module runs only in the runner's child
 process: loading a model file executes it.
 """

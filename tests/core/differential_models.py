@@ -25,6 +25,7 @@ class Case:
     model: Callable
     guide: Callable
     args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
     elbo: str = "Trace_ELBO"
     elbo_kwargs: dict = field(default_factory=dict)
     optim: str = "Adam"
@@ -183,6 +184,21 @@ def eight_schools_mean_field():
 @case(args=(NORMAL_DATA,), elbo="JitTrace_ELBO")
 def jit_normal_normal():
     return normal_normal()
+
+
+@case(args=(NORMAL_DATA,), kwargs={"prior_scale": 3.0, "plate_name": "obs_plate"}, elbo="JitTrace_ELBO")
+def jit_with_keyword_arguments():
+    def model(data, prior_scale=10.0, plate_name="data"):
+        loc = pyro.sample("loc", dist.Normal(0.0, prior_scale))
+        with pyro.plate(plate_name, len(data)):
+            pyro.sample("obs", dist.Normal(loc, 1.0), obs=data)
+
+    def guide(data, prior_scale=10.0, plate_name="data"):
+        q_loc = pyro.param("q_loc", torch.tensor(0.0))
+        q_scale = pyro.param("q_scale", torch.tensor(1.0), constraint=constraints.positive)
+        pyro.sample("loc", dist.Normal(q_loc, q_scale))
+
+    return model, guide
 
 
 COIN_FLIPS = (torch.rand(30, generator=_data) < 0.7).float()

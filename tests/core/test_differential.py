@@ -18,7 +18,7 @@ def run_svi(backend, case):
         pyro.set_rng_seed(0)
         elbo = getattr(infer, case.elbo)(**case.elbo_kwargs)
         svi = infer.SVI(case.model, case.guide, getattr(optim, case.optim)(dict(case.optim_args)), elbo)
-        losses = [svi.step(*case.args) for _ in range(STEPS)]
+        losses = [svi.step(*case.args, **case.kwargs) for _ in range(STEPS)]
         params = {name: value.detach().clone() for name, value in pyro.get_param_store().items()}
     return losses, params
 

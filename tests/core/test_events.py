@@ -40,13 +40,18 @@ def plain(value):
 
 
 def record_sample(names, detail="steps"):
-    """Enter the named handlers (outermost first), sample x inside; return the events."""
+    """Enter the named handlers (outermost first), sample x inside; return the events.
+
+    A plate is a site of its own (its indices), so the events of other
+    messages are left out: the handler events and x's message remain.
+    """
     with minipyro.record(detail=detail) as rec:
         with contextlib.ExitStack() as stack:
             for name in names:
                 stack.enter_context(HANDLERS[name][0]())
             minipyro.sample("x", Normal(0.0, 1.0))
-    return list(rec)
+    x = next(e["msg_id"] for e in rec if e.kind == "msg_start" and e["name"] == "x")
+    return [e for e in rec if e.get("msg_id", x) == x]
 
 
 @settings(max_examples=80, deadline=None)
@@ -76,7 +81,7 @@ def test_process_top_down_postprocess_bottom_up_over_the_visited_and_exact_chang
     start, end = kinds.index("msg_start"), kinds.index("msg_end")
     assert kinds[start + 1: end] == ["process"] * len(visited) + ["stop"] * bool(stoppers) + \
         ["default"] + ["postprocess"] * len(visited)
-    assert [e.seq for e in events] == list(range(len(events)))
+    assert all(a.seq < b.seq for a, b in zip(events, events[1:]))
     assert all(plain(e.to_dict()) for e in events)
     json.dumps([e.to_dict() for e in events], allow_nan=False)
 
@@ -97,14 +102,18 @@ def test_msg_start_knows_the_stack_the_source_line_and_the_fields():
         with minipyro.trace(), minipyro.plate("data", 4):
             line = sys._getframe().f_lineno + 1
             minipyro.sample("x", Normal(0.0, 1.0))
-    start = next(e for e in rec if e.kind == "msg_start")
+    starts = {e["name"]: e for e in rec if e.kind == "msg_start"}
     enters = [e["handler_id"] for e in rec if e.kind == "handler_enter"]
+    assert list(starts) == ["data", "x"]  # the plate's indices are a site, sent before it is entered
+    assert starts["data"]["stack"] == enters[:1] and starts["data"]["source"] == f"{HERE}:{line - 2}"
+    assert starts["data"]["fields"]["fn"] == {"dist": "_Subsample", "params": {"size": 4, "subsample_size": None}}
+    start = starts["x"]
     assert start["stack"] == list(reversed(enters))
     assert start["source"] == f"{HERE}:{line}"
     assert start["fields"]["fn"]["dist"] == "Normal"
     labels = [e["label"] for e in rec if e.kind == "handler_enter"]
     assert labels == ["trace", "plate('data', 4, dim=-1)"]
-    end = next(e for e in rec if e.kind == "msg_end")
+    end = next(e for e in rec if e.kind == "msg_end" and e["msg_id"] == start["msg_id"])
     assert end["value"]["shape"] == [4] and end["log_prob"] == {"shape": [4]}
 
 

@@ -34,7 +34,7 @@ def minipyro_site(model):
     return minipyro.trace(model).get_trace()["x"]
 
 
-plate_specs = st.lists(st.tuples(st.integers(2, 4), st.sampled_from([None, -1, -2, -3])), min_size=1, max_size=3)
+plate_specs = st.lists(st.tuples(st.none() | st.integers(2, 4), st.sampled_from([None, -1, -2, -3])), min_size=1, max_size=3)
 
 
 @settings(max_examples=60, deadline=None)
@@ -51,6 +51,34 @@ def test_dims_and_broadcast_shapes_equal_pyros(specs, batch_shape):
     assert actual["value"].shape == expected["value"].shape
     assert [(f.name, f.dim, f.size) for f in actual["cond_indep_stack"]] == \
            [(f.name, f.dim, f.size) for f in expected["cond_indep_stack"]]
+
+
+def test_a_plate_is_a_site_of_the_trace_as_in_pyro_and_draws_only_the_random_numbers_pyro_draws():
+    def model(P):
+        with P.plate("groups", 3):
+            with P.plate("data", 10, subsample_size=4), P.plate("any"):
+                P.sample("x", Normal(0.0, 1.0))
+        for i in P.plate("items", 2):
+            P.sample(f"y{i}", Normal(0.0, 1.0))
+
+    pyro.set_rng_seed(0)
+    expected = pyro.poutine.trace(model).get_trace(pyro).nodes
+    expected_next = torch.rand(())
+    minipyro.set_rng_seed(0)
+    actual = minipyro.trace(model).get_trace(minipyro)
+    assert list(actual) == ["groups", "data", "x", "items", "y0", "y1"]
+    assert list(actual) == [name for name in expected if name not in ("_INPUT", "_RETURN")]
+    for name in actual:
+        assert torch.equal(actual[name]["value"], expected[name]["value"]), name
+    assert torch.equal(torch.rand(()), expected_next)
+
+
+def test_a_plate_without_a_size_allocates_a_dim_and_broadcasts_nothing():
+    with minipyro.trace() as tr, minipyro.plate("any") as indices:
+        minipyro.sample("x", Normal(torch.zeros(5), 1.0))
+    assert list(tr) == ["x"] and indices.shape == (0,)
+    assert [(f.name, f.dim, f.size) for f in tr["x"]["cond_indep_stack"]] == [("any", -1, -1)]
+    assert tr["x"]["value"].shape == (5,) and tr["x"]["scale"] == 1.0
 
 
 def test_automatic_dims_count_from_the_right_and_skip_taken_ones():

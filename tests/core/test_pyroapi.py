@@ -21,12 +21,13 @@ def _site_shapes(backend_name, model_name):
     with pyro_backend(backend_name):
         spec = MODELS[model_name]()
         tr = handlers.trace(spec["model"]).get_trace(*spec.get("model_args", ()), **spec.get("model_kwargs", {}))
-    return {
-        name: (site["type"], site["is_observed"], tuple(site["value"].shape),
-               tuple(site["fn"].batch_shape), tuple(site["fn"].event_shape))
-        for name, site in tr.nodes.items()
-        if site["type"] in ("sample", "param") and type(site["fn"]).__name__ != "_Subsample"
-    }
+    def shapes(site):
+        if type(site["fn"]).__name__ == "_Subsample":  # a plate: its indices are the site's value
+            return ("plate", tuple(site["value"].shape))
+        return (site["type"], site["is_observed"], tuple(site["value"].shape),
+                tuple(site["fn"].batch_shape), tuple(site["fn"].event_shape))
+
+    return {name: shapes(site) for name, site in tr.nodes.items() if site["type"] in ("sample", "param")}
 
 
 @pytest.mark.parametrize("model_name", list(MODELS))
@@ -48,6 +49,6 @@ def test_pyroapi_models_draw_the_same_values_as_pyro(model_name):
         return {name: site["value"] for name, site in tr.nodes.items() if site["type"] == "sample"}
 
     expected, actual = values("pyro"), values("minipyro_studio")
+    assert list(actual) == list(expected)
     for name in expected:
-        if name in actual:
-            torch.testing.assert_close(actual[name], expected[name])
+        torch.testing.assert_close(actual[name], expected[name])

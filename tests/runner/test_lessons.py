@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from minipyro.runner.controller import RunnerController
+from minipyro.runner.modelfile import read_info
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "resources" / "examples").glob("*.py"))
 HANDLERS = {"trace", "replay", "block", "seed", "condition", "substitute", "scale", "mask", "do", "uncondition",
@@ -33,7 +34,10 @@ def test_the_lesson_names_what_the_trace_shows(controller, example):
     assert doc and "What to watch" in doc, "a lesson says what to watch, in order"
     assert any(isinstance(n, ast.Assign) and any(getattr(t, "id", None) == "title" for t in n.targets)
                for n in module.body)
-    controller.run(example, entry="trace", detail="steps")
+    if "predictive" in read_info(example).svi:  # the lesson is about what follows training
+        controller.run(example, entry="svi", svi={"steps": 3}, detail="steps")
+    else:
+        controller.run(example, entry="trace", detail="steps")
     assert controller.wait_until("finished", "dead", timeout=120)
     events = controller.events
     assert events[-1]["status"] == "ok", [e for e in events if e["kind"] == "error"]

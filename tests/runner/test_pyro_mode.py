@@ -94,3 +94,29 @@ def test_stepping_and_breakpoints_pause_inside_pyros_apply_stack():
         assert controller.status == "ok"
     finally:
         controller.close()
+
+
+def test_predictive_after_training_prints_the_predictions_and_shows_its_messages(tmp_path):
+    out = tmp_path / "predictive.mpr.jsonl"
+    result = main_py_run(EXAMPLES / "pyro_predictive.py", "--svi-steps", 5, "--seed", 0, "--detail", "sites",
+                         "--record", out)
+    assert result.returncode == 0, result.stderr
+    assert "Predictive(num_samples=200, parallel=True) after training" in result.stdout
+    assert "obs: shape (200, 40)" in result.stdout
+    recording = list(minipyro.load_recording(out))
+    after_training = recording[max(i for i, e in enumerate(recording) if e.kind == "svi_step"):]
+    obs_ends = [e for e in after_training if e.kind == "msg_end" and e["name"] == "obs"]
+    assert obs_ends[-1]["value"]["shape"] == [200, 40]  # sampled, not the data: y=None
+    plates = {e["label"] for e in after_training if e.kind == "handler_enter"}
+    assert "plate('_num_predictive_samples', 200, dim=-2)" in plates
+
+
+def test_predictive_on_minipyro_names_full_pyro(tmp_path):
+    model = tmp_path / "model.py"
+    model.write_text("import minipyro, torch\nfrom pyro.distributions import Normal\n"
+                     "svi = {'steps': 2, 'predictive': {'num_samples': 5}}\n"
+                     "def model():\n    minipyro.sample('x', Normal(minipyro.param('m', torch.tensor(0.)), 1.))\n"
+                     "def guide():\n    pass\n")
+    result = main_py_run(model, "--svi-steps", 2)
+    assert result.returncode == 1
+    assert "Predictive is a feature of full Pyro" in result.stderr and "--engine pyro" in result.stderr
