@@ -29,6 +29,7 @@ APPLY_STACK_MODULES = ("pyro.poutine.runtime", "pyro.primitives", "pyro.poutine.
 
 _observer = None
 _originals: dict = {}  # (owner, attribute name) -> the original, while installed
+_pyro_apply_stack = None  # Pyro's own apply_stack, for messages whose steps are not reported
 _svi_steps: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # SVI -> steps taken while observed
 
 
@@ -52,9 +53,17 @@ def observed_apply_stack(initial_msg) -> None:
     stack = _PYRO_STACK
     msg = initial_msg
     if observer is None:  # uninstalled while a message was on its way
-        return _originals[(_runtime(), "apply_stack")](msg)
+        return _pyro_apply_stack(msg)
     steps = observer.steps
     observer.message_start(msg, stack)
+    if not steps:  # only the message's start and end are reported: Pyro's own loop runs it
+        try:
+            _pyro_apply_stack(msg)
+        except Exception as error:
+            observer.message_failed(msg, error)
+            raise
+        observer.message_end(msg)
+        return None
     try:
         pointer = 0
         for frame in reversed(stack):
@@ -97,10 +106,6 @@ def pyro_label(handler) -> str:
     return name
 
 
-def _runtime():
-    return importlib.import_module("pyro.poutine.runtime")
-
-
 def _replace(owner, attribute: str, new) -> None:
     _originals[(owner, attribute)] = getattr(owner, attribute)
     setattr(owner, attribute, new)
@@ -109,8 +114,11 @@ def _replace(owner, attribute: str, new) -> None:
 def _install() -> None:
     from pyro.infer.svi import SVI
     from pyro.poutine.messenger import Messenger
+    from pyro.poutine import runtime
     from pyro.poutine.runtime import _PYRO_STACK
 
+    global _pyro_apply_stack
+    _pyro_apply_stack = runtime.apply_stack
     for name in APPLY_STACK_MODULES:
         _replace(importlib.import_module(name), "apply_stack", observed_apply_stack)
 

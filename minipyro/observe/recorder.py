@@ -21,6 +21,7 @@ from .. import runtime
 from ..structure import structure_fields
 from .event import DETAILS, MESSAGE_FIELDS, Event
 from .frames import error_frames, user_source
+from .pyro_mode import pyro_label
 from .recording import Recording, RecordingWriter
 from .summary import distribution_shapes, log_prob_shape, summarize
 
@@ -31,8 +32,6 @@ def handler_label(handler) -> str:
     """A minipyro handler's own label; a Pyro Messenger's from Pyro mode."""
     if isinstance(handler, runtime.Messenger):
         return handler.label()
-    from .pyro_mode import pyro_label
-
     return pyro_label(handler)
 
 
@@ -106,9 +105,12 @@ class Recorder(runtime.Observer):
     def message_start(self, msg, stack: Optional[list] = None) -> None:
         msg_id = self._msg_ids[id(msg)] = self._next_msg_id
         self._next_msg_id += 1
-        handler_id = self.handler_id
-        self.emit("msg_start", msg_id=msg_id, type=msg["type"], name=msg["name"],
-                  stack=[handler_id(h) for h in reversed(runtime.PYRO_STACK if stack is None else stack)],
+        handlers = self._handlers
+        ids = []
+        for handler in reversed(runtime.PYRO_STACK if stack is None else stack):
+            entry = handlers.get(id(handler))
+            ids.append(entry[1] if entry is not None and entry[0] is handler else self.handler_id(handler))
+        self.emit("msg_start", msg_id=msg_id, type=msg["type"], name=msg["name"], stack=ids,
                   fields=self._fields(msg), source=user_source())
 
     def message_end(self, msg) -> None:

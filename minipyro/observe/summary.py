@@ -24,13 +24,17 @@ def plain_float(x: float):
     return x if math.isfinite(x) else str(x)
 
 
+_DTYPE_NAMES: dict = {}  # torch.float32 -> "float32"
+
+
 def summarize_tensor(tensor: torch.Tensor) -> dict:
-    t = tensor.detach()
-    summary = {
-        "shape": list(t.shape),
-        "dtype": str(t.dtype)[6:],  # "torch.float32" -> "float32"
-        "requires_grad": tensor.requires_grad,
-    }
+    # Taken at every site of every recorded step: each torch call here counts.
+    t = tensor
+    dtype = t.dtype
+    dtype_name = _DTYPE_NAMES.get(dtype)
+    if dtype_name is None:
+        dtype_name = _DTYPE_NAMES[dtype] = str(dtype)[6:]
+    summary = {"shape": list(t.shape), "dtype": dtype_name, "requires_grad": t.requires_grad}
     n = t.numel()
     if n == 0:
         summary["preview"] = []
@@ -40,15 +44,21 @@ def summarize_tensor(tensor: torch.Tensor) -> dict:
         summary["preview"] = x if t.dim() == 0 else [x]
         summary["min"] = summary["mean"] = summary["max"] = x if not isinstance(x, bool) else int(x)
         return summary
-    if t.dtype == torch.bool:
+    if dtype == torch.bool:
         t = t.to(torch.uint8)
     if n <= PYTHON_STATS_UP_TO:
-        values = t.reshape(-1).tolist()
+        values = t.tolist() if t.dim() == 1 else t.reshape(-1).tolist()
+        total = sum(values)
+        if math.isfinite(total):  # then every value is finite: plain JSON numbers as they are
+            summary["preview"] = values[:PREVIEW_LENGTH]
+            summary["min"], summary["mean"], summary["max"] = float(min(values)), total / n, float(max(values))
+            return summary
         summary["preview"] = [_plain(v) for v in values[:PREVIEW_LENGTH]]
-        low, high, mean = min(values), max(values), sum(values) / n
+        low, high, mean = min(values), max(values), total / n
         if mean != mean:  # a NaN makes min and max meaningless
             low = high = mean
     else:
+        t = t.detach()
         summary["preview"] = [_plain(v) for v in t.reshape(-1)[:PREVIEW_LENGTH].tolist()]
         if not t.is_floating_point():
             t = t.double()
@@ -121,6 +131,8 @@ def log_prob_shape(msg) -> list | None:
         return None
     batch = list(value.shape[: value.dim() - len(fn.event_shape)])
     other = list(fn.batch_shape)
+    if batch == other:  # the usual case: the handlers broadcast fn to the value's plates
+        return batch
     if len(batch) < len(other):
         batch, other = other, batch
     other = [1] * (len(batch) - len(other)) + other
