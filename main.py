@@ -2,6 +2,8 @@
 
 - ``python main.py [FILE.py | RUN.mpr.jsonl] [--screenshot PNG]`` opens the app (on a model
   or a recording); with ``--screenshot`` it saves a picture of the window and exits.
+- ``python main.py RUN.mpr.jsonl --at K1,K2 --panels-json OUT.json`` travels to each step and
+  writes what every panel shows, read back from the widgets.
 - ``python main.py run FILE.py [--svi-steps N] [--seed S] [--detail sites|steps] [--record OUT]``
   runs a model file without a window.
 - ``python main.py graph FILE.py --out model.svg`` saves the model's plate diagram.
@@ -66,13 +68,27 @@ def main(argv=None) -> int:
     parser.add_argument("--theme", choices=("light", "dark", "contrast"), help="with --screenshot: the theme")
     parser.add_argument("--presentation", action="store_true", help="with --screenshot: presentation mode")
     parser.add_argument("--svi-steps", type=int, default=0, help="with --screenshot: run SVI for N steps first")
+    parser.add_argument("--at", type=_steps, metavar="K1,K2,...",
+                        help="with --panels-json: the steps (event seq numbers) to read; all steps by default")
+    parser.add_argument("--panels-json", metavar="OUT",
+                        help="travel to each step, read every panel back from its widgets, write them as JSON")
     options = parser.parse_args(argv)
+    if options.panels_json and options.file is None:
+        parser.error("--panels-json needs a recording (or a model file, run to its end)")
     if options.file is not None and not Path(options.file).exists():
         parser.error(f"{options.file}: no such file")
     from gui.views.app import main as app_main
 
     return app_main(options.file, options.screenshot, show=options.show, theme=options.theme,
-                    presentation=options.presentation, svi_steps=options.svi_steps)
+                    presentation=options.presentation, svi_steps=options.svi_steps, at=options.at,
+                    panels_json=options.panels_json)
+
+
+def _steps(text: str) -> list:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"steps are integers separated by commas, got {text!r}") from None
 
 
 if __name__ == "__main__":

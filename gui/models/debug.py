@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .breakpoints import Breakpoints
 from .events import KIND_CODES
 from .follow import FollowedFile
 from .session import Session
@@ -36,6 +37,9 @@ class DebugController:
         # streaming run. Set from every change of step, whoever made it (slider, table, keys).
         self.following = True
         self._capture_from: Optional[int] = None  # where to look for the captured step's note
+        self.breakpoints = Breakpoints()
+        self.reason = ""  # why the current step is where it is, in words, for the status bar
+        self.breakpoints.sig_changed.connect(self._send_breakpoints)
         self.sig_changed = Signal()
         self.sig_capture_shown = Signal()
         self.sig_error_selected = Signal()
@@ -49,6 +53,7 @@ class DebugController:
     def _on_reset(self) -> None:
         self.following = True
         self._capture_from = None
+        self.reason = ""
 
     @property
     def live(self) -> bool:
@@ -76,9 +81,11 @@ class DebugController:
             raise
         self.follower = FollowedFile(self.session, reader)
         self.session.set_current(0 if len(self.session) else -1)
+        self.reason = "recording"
+        self.breakpoints.count_hits(self.session.events)
         self.sig_changed.emit()
 
-    def run(self, file, entry: str = "trace", breakpoints=(), start_paused: Optional[bool] = None,
+    def run(self, file, entry: str = "trace", breakpoints=None, start_paused: Optional[bool] = None,
             svi_settings: Optional[dict] = None) -> bool:
         """Start a run of ``file``: a trace paused at its first step unless told otherwise,
         SVI running (its steps reported at ``sites`` detail, full detail only when captured)."""
@@ -87,8 +94,11 @@ class DebugController:
         self.follower = None
         self.session.reset(str(file))
         paused = entry == "trace" if start_paused is None else start_paused
+        if breakpoints is None:
+            breakpoints = self.breakpoints.specs()
         sent = self.runner.command("run", file, entry=entry, breakpoints=list(breakpoints), start_paused=paused,
                                    detail="steps" if entry == "trace" else "sites", svi=svi_settings)
+        self.reason = "running"
         self.sig_changed.emit()
         return sent
 
@@ -108,6 +118,9 @@ class DebugController:
     def set_breakpoints(self, specs: list) -> None:
         if self.live:
             self._command("set_breakpoints", specs)
+
+    def _send_breakpoints(self) -> None:
+        self.set_breakpoints(self.breakpoints.specs())
 
     def _command(self, name: str, *args) -> None:
         self.runner.command(name, *args)
@@ -149,8 +162,11 @@ class DebugController:
     def on_control(self, message: dict) -> None:
         name = message["control"]
         if name == "paused":
+            self.reason = self._paused_reason(message)
             self.travel(min(message.get("seq", 0), self.session.last))
         elif name == "finished":
+            self.reason = self._finished_reason()
+            self.breakpoints.count_hits(self.session.events)
             self._capture_from = None
             # An error is shown wherever the user is; else the end, unless they were looking back.
             error = self.session.events.kinds.rfind(KIND_CODES["error"])
@@ -162,6 +178,26 @@ class DebugController:
         elif name == "refused":
             self.sig_note.emit(f"The runner refused {message.get('command')}: {message.get('reason')}")
         self.sig_changed.emit()
+
+    def _paused_reason(self, message: dict) -> str:
+        reason = message.get("reason")
+        if reason == "breakpoint":
+            breakpoint = self.breakpoints.by_id(message.get("breakpoint"))
+            return f"paused at the breakpoint on line {breakpoint.line}" if breakpoint else "paused at a breakpoint"
+        if reason == "pause":
+            return "paused by you"
+        return "paused after a step" if reason in ("step", "step_message", "step_out") else "paused"
+
+    def _finished_reason(self) -> str:
+        end = self.session.state_at(self.session.last)
+        if end.status == "stopped":
+            return f"stopped by you at {_short(end.stopped_at)}" if end.stopped_at else "stopped by you"
+        if end.error is not None or end.status == "error":
+            error = end.error or {}
+            return f"ended with an error: {error.get('type', '')}: {error.get('message', '')}".rstrip(": ")
+        if end.status in ("crashed", "dead"):
+            return "the runner ended unexpectedly"
+        return "finished"
 
     # Stepping --------------------------------------------------------------------
     def travel(self, step: int) -> None:
@@ -188,8 +224,17 @@ class DebugController:
         self.travel(self.session.last if target is None else target)
 
     def continue_(self) -> None:
-        """Travelling: to the newest step. Paused live: there, and the run goes on."""
-        self.travel(self.session.last)
+        """Travelling: to the next breakpoint hit in the recorded events, else the newest step.
+        Paused live at the newest step: the run goes on."""
+        if not self.live_at_tail():
+            hit = self.breakpoints.next_hit(self.session.events, self.session.current)
+            if hit is not None:
+                step, breakpoint = hit
+                self.reason = f"at the breakpoint on line {breakpoint.line} (recorded)"
+                self.travel(step)
+                self.sig_changed.emit()
+                return
+            self.travel(self.session.last)
         if self.runner.state == "paused":
             self._command("continue_")
 
@@ -215,16 +260,22 @@ class DebugController:
 
     # What the window shows ---------------------------------------------------------
     def status_text(self) -> str:
-        """The step counter: "Step N of M", and whether the run goes on."""
+        """The step counter and why the run is where it is: "Step 41 of 120 — paused by you".
+
+        Steps are the events' ``seq`` numbers (from 0), as in the timeline's first column."""
         total = len(self.session)
         if not total:
             return "No run"
-        suffix = {"running": " — running", "paused": " — paused"}.get(self.runner.state, "")
+        reason = self.reason
         if self.follower is not None and self.follower.active:
-            suffix = " — following the file"
+            reason = "following the file"
+        elif self.runner.state == "running":
+            reason = "running"
+        elif self.live and self.session.current < self.session.last:
+            reason = f"travelling back (the run is paused at step {self.session.last})"
         first = self.session.events[0]
         engine = " · on full Pyro" if first["kind"] == "run_start" and first.get("engine") == "pyro" else ""
-        return f"Step {self.session.current + 1} of {total}{suffix}{engine}"
+        return f"Step {self.session.current} of {self.session.last}" + (f" — {reason}" if reason else "") + engine
 
     def enabled(self, has_model: bool) -> dict:
         """Which commands make sense now: action name -> bool."""
@@ -234,3 +285,9 @@ class DebugController:
                 "step": stepping, "step_message": stepping, "step_out": stepping, "continue": stepping,
                 "pause": state == "running", "stop": self.live, "restart": has_model, "back": current > 0,
                 "save_recording": total > 0}
+
+
+def _short(where: str) -> str:
+    """"/long/path/model.py:12" -> "model.py:12"."""
+    file, _, line = where.rpartition(":")
+    return f"{file.rsplit('/', 1)[-1]}:{line}" if file else where

@@ -9,7 +9,7 @@ import orjson
 
 KIND_CODES = {kind: code for code, kind in enumerate(
     ["run_start", "run_end", "handler_enter", "handler_exit", "msg_start", "process", "stop", "default",
-     "postprocess", "msg_end", "svi_step", "structure", "output", "error"])}
+     "postprocess", "msg_end", "svi_step", "structure", "output", "error", "line", "loss"])}
 
 
 class EventStore:

@@ -39,6 +39,7 @@ class Session:
         self.truncated = False  # the recording's last line was cut off
         self._checkpoints: list[State] = []  # the state after events k*checkpoint_every - 1
         self._tail = State()  # the state after the last event
+        self._last_state: Optional[State] = None  # the newest state_at below the tail
         self.sig_reset = Signal()
         self.sig_events_added = Signal()
         self.sig_step_changed = Signal()
@@ -50,6 +51,7 @@ class Session:
         self.truncated = False
         self._checkpoints = []
         self._tail = State()
+        self._last_state = None
         self.sig_reset.emit()
 
     def add_events(self, events: list, lines: Optional[list] = None) -> None:
@@ -125,10 +127,13 @@ class Session:
         step = min(step, len(self.events) - 1)
         if step == len(self.events) - 1:
             return self._tail.copy()
+        if self._last_state is not None and self._last_state.step == step:
+            return self._last_state.copy()  # every panel asks for the same step in turn
         index = step // self.checkpoint_every
         state = self._checkpoints[index].copy()
         for k in range(index * self.checkpoint_every, step + 1):
             reduce(state, self.events[k])
+        self._last_state = state.copy()
         return state
 
     def set_current(self, step: int) -> None:

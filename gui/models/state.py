@@ -30,7 +30,7 @@ class Message:
     phase: str = "start"  # start, process, stop, default, postprocess, end
     position: Optional[int] = None  # the handler it is at, counted from the top
     stopped_by: Optional[int] = None
-    action: Optional[str] = None  # what the default behaviour did: sampled, observed, kept, computed
+    action: Optional[str] = None  # what the default behaviour did: sampled, computed, kept (observed|replayed)
     badges: dict = field(default_factory=dict)  # handler id -> {"process"|"postprocess": changes}
     changes: dict = field(default_factory=dict)  # what the current event changed: field -> [before, after]
 
@@ -52,6 +52,10 @@ class State:
     svi_step: Optional[dict] = None
     status: Optional[str] = None
     run_file: Optional[str] = None
+    # The user's Python at this step (steps detail): "frames" (outermost first) and "locals" of the
+    # innermost, from the newest msg_start or line event that carried them.
+    python: Optional[dict] = None
+    stopped_at: Optional[str] = None  # "file:line" where the user stopped the run
 
     @property
     def message(self) -> Optional[Message]:
@@ -83,7 +87,7 @@ def reduce(state: State, event: dict) -> State:
         state.messages[-1].changes = {}
     if kind == "run_start":
         state.stack, state.messages, state.error, state.status = [], [], None, "running"
-        state.run_file = event.get("file")
+        state.run_file, state.python, state.stopped_at = event.get("file"), None, None
     elif kind == "handler_enter":
         state.stack.insert(0, Handler(event["handler_id"], event["handler"], event["label"]))
     elif kind == "handler_exit":
@@ -92,6 +96,11 @@ def reduce(state: State, event: dict) -> State:
         state.messages.append(Message(event["msg_id"], event["type"], event["name"], event.get("source"),
                                       list(event["stack"]), dict(event.get("fields") or {})))
         state.source = event.get("source") or state.source
+        if "frames" in event:
+            state.python = {"frames": event["frames"], "locals": event.get("locals") or {}}
+    elif kind == "line":  # paused in plain Python, between sites
+        state.source = f"{event['file']}:{event['line']}"
+        state.python = {"frames": event.get("frames") or [], "locals": event.get("locals") or {}}
     elif kind in ("process", "postprocess", "stop", "default", "msg_end"):
         message = next((m for m in reversed(state.messages) if m.msg_id == event["msg_id"]), None)
         if message is not None:
@@ -108,6 +117,7 @@ def reduce(state: State, event: dict) -> State:
         state.svi_step = event
     elif kind == "run_end":
         state.status = event.get("status")
+        state.stopped_at = event.get("stopped_at")
     return state
 
 
@@ -127,7 +137,16 @@ def _advance(message: Message, event: dict, kind: str) -> None:
     elif kind == "default":
         message.position = None
         message.action = event.get("action")
-        message.changes = {"value": [message.fields.get("value"), event.get("value")]}
+        if "changes" in event:  # exact, from the recorder
+            changes = event["changes"] or {}
+        else:  # an older recording: only what differs
+            changes = {}
+            if message.fields.get("value") != event.get("value"):
+                changes["value"] = [message.fields.get("value"), event.get("value")]
+            if message.fields.get("done") is False:
+                changes["done"] = [False, True]
+        message.changes = changes
+        _apply_changes(message.fields, changes)
         message.fields["value"] = event.get("value")
         message.fields["done"] = True
     elif kind == "msg_end":

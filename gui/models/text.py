@@ -124,6 +124,8 @@ def event_summary(event: dict, handler_labels: dict) -> str:
         return f"{event['type']}: {event['message']}".splitlines()[0][:200]
     if kind == "structure":
         return f"{event['which']}: {len(event['relations'].get('sample_dist', {}))} sample sites"
+    if kind == "line":  # paused in plain Python
+        return f"{event['function']}() at {event['file'].rsplit('/', 1)[-1]}:{event['line']}"
     if kind in ("run_start", "run_end"):
         return f"{event.get('entry')} {event.get('file')} seed {event.get('seed')} ({event.get('status')})"
     return ""

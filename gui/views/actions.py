@@ -50,6 +50,7 @@ def make_actions(window) -> dict:
     add("light", "Light theme", lambda: window.apply_theme("light"))
     add("dark", "Dark theme", lambda: window.apply_theme("dark"))
     add("system", "Theme of the system", lambda: window.apply_theme(None))
+    add("reset_layout", "Reset layout", window.reset_layout, tip="Every panel back where it was at the first launch")
     add("presentation", "Presentation mode", window.toggle_presentation, "F9",
         "Large text, high contrast and a slower message, for a class")
     actions["presentation"].setCheckable(True)
@@ -78,6 +79,8 @@ def build_bars(window, actions: dict, docks: dict):
     view_menu = menus.addMenu("&View")
     for dock in docks.values():
         view_menu.addAction(dock.toggleViewAction())
+    view_menu.addSeparator()
+    view_menu.addAction(actions["reset_layout"])
     view_menu.addSeparator()
     for name in ("system", "light", "dark", "presentation", "zoom_in", "zoom_out", "zoom_reset"):
         view_menu.addAction(actions[name])

@@ -69,6 +69,53 @@ PANELS = {"stack": "Handler stack", "graph": "Model graph", "svi": "SVI monitor"
           "timeline": "Timeline", "gallery": "Examples", "lesson": "Lesson", "inspector": "Message inspector"}
 
 
+def panels_at(window: MainWindow, step: int) -> dict:
+    """Travel to ``step`` and read what every panel shows back from its widgets (``--panels-json``)."""
+    window.travel(step)
+    return read_panels(window)
+
+
+def read_panels(window: MainWindow, force_paint: bool = True) -> dict:
+    """What every panel shows now, read back from its widgets after they have painted
+    (``force_paint``: paint them now, even behind another tab; else only what asked to repaint)."""
+    if force_paint:
+        QApplication.sendPostedEvents()  # layouts and scrolls due, without painting the whole window
+        window.stack.grab()  # the one panel that paints its own picture: paint it now, even behind a tab
+    else:
+        QApplication.processEvents()
+    file, line = window.source.location or (None, None)
+    stack = window.stack.painted
+    return {
+        "step": window.session.current,
+        "status": window.step_label.text(),
+        "source": {"file": file, "line": line, "text": window.source.current_text()},
+        "stack": {"message": stack.get("message"), "phase": stack.get("phase"),
+                  "phase_words": stack.get("phase_words"),
+                  "handlers": [{"label": h["label"], "state": h["state"], "badge": h["badge"]}
+                               for h in stack.get("handlers", [])],
+                  "default": stack.get("default")},
+        "inspector": window.inspector.view(),
+        "timeline": window.timeline.view_state(),
+        "variables": window.variables.view(),
+        "call_stack": window.call_stack.view(),
+    }
+
+
+def write_panels_json(window: MainWindow, steps, path) -> None:
+    import json
+
+    last = window.session.last
+    Path(path).write_text(json.dumps([panels_at(window, step) for step in steps if 0 <= step <= last], indent=1),
+                          encoding="utf-8")
+
+
+def run_to_the_end(window: MainWindow, timeout: float = 300.0) -> None:
+    window.run("trace", start_paused=False)
+    window.bridge.controller.wait_until("finished", "dead", timeout=timeout)
+    window.bridge.flush()
+    QApplication.processEvents()
+
+
 def run_svi_for_picture(window: MainWindow, steps: int) -> None:
     window.svi.steps.setValue(steps)
     window.run("svi", svi_settings=window.svi.settings())
@@ -80,9 +127,11 @@ def run_svi_for_picture(window: MainWindow, steps: int) -> None:
 
 
 def main(file=None, screenshot_path=None, settings: QSettings | None = None, show=None, theme=None,
-         presentation=False, svi_steps=0) -> int:
+         presentation=False, svi_steps=0, at=None, panels_json=None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("MiniPyro Studio")
+    if panels_json is not None:
+        return _panels_json(app, file, at, panels_json)
     if screenshot_path is not None:
         # Pictures must not depend on a person's saved layout.
         settings = QSettings(str(Path(tempfile.mkdtemp(prefix="minipyro-shot-")) / "settings.ini"),
@@ -116,4 +165,27 @@ def main(file=None, screenshot_path=None, settings: QSettings | None = None, sho
     window.close()
     window.deleteLater()
     app.processEvents()
+    return 0
+
+
+def _panels_json(app, file, at, path) -> int:
+    """``main.py FILE --at K1,K2 --panels-json OUT``: no window on screen is needed (offscreen)."""
+    settings = QSettings(str(Path(tempfile.mkdtemp(prefix="minipyro-panels-")) / "settings.ini"),
+                         QSettings.IniFormat)
+    window = MainWindow(settings)
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    try:
+        if str(file).endswith(".jsonl"):
+            if not window.open_recording(file):
+                return 1
+        else:
+            window.open_model(file)
+            run_to_the_end(window)
+        steps = range(len(window.session)) if at is None else at
+        write_panels_json(window, steps, path)
+    finally:
+        window.close()
+        window.deleteLater()
+        app.processEvents()
     return 0

@@ -19,10 +19,12 @@ from ..models.session import Session
 from ..models.svi_runs import SviRuns
 from .actions import build_bars, make_actions
 from .palette import set_theme, stylesheet, system_theme
+from .panels.breakpoints import BreakpointsPanel
 from .panels.console import ConsolePanel
 from .panels.graph import GraphPanel
 from .panels.inspector import InspectorPanel
 from .panels.lessons import GalleryPanel, LessonPanel
+from .panels.python import CallStackPanel, VariablesPanel
 from .panels.source import SourcePanel
 from .panels.stack import StackPanel
 from .panels.svi import SviPanel
@@ -53,9 +55,12 @@ class MainWindow(QMainWindow):
         self.base_font_size = QApplication.instance().font().pointSizeF()
         self.setWindowTitle("MiniPyro Studio")
 
-        self.source = SourcePanel(self.session)
+        self.source = SourcePanel(self.session, self.debug.breakpoints)
         self.stack = StackPanel(self.session)
         self.inspector = InspectorPanel(self.session)
+        self.variables = VariablesPanel(self.session)
+        self.call_stack = CallStackPanel(self.session)
+        self.breakpoints = BreakpointsPanel(self.debug.breakpoints)
         self.timeline = TimelinePanel(self.session)
         self.console = ConsolePanel(self.session)
         self.graph = GraphPanel(self.session)
@@ -65,7 +70,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.source)
         self.docks = {}
         for name, widget, area in (("Handler stack", self.stack, RIGHT), ("Message inspector", self.inspector, RIGHT),
+                                   ("Variables", self.variables, RIGHT), ("Call stack", self.call_stack, RIGHT),
                                    ("Timeline", self.timeline, BOTTOM), ("Console", self.console, BOTTOM),
+                                   ("Breakpoints", self.breakpoints, BOTTOM),
                                    ("Model graph", self.graph, BOTTOM), ("SVI monitor", self.svi, BOTTOM),
                                    ("Examples", self.gallery, LEFT), ("Lesson", self.lesson, LEFT)):
             dock = self.docks[name] = QDockWidget(name, self)
@@ -73,9 +80,12 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
         self.tabifyDockWidget(self.docks["Examples"], self.docks["Lesson"])
-        for name in ("Console", "Model graph", "SVI monitor"):
+        for name in ("Console", "Breakpoints", "Model graph", "SVI monitor"):
             self.tabifyDockWidget(self.docks["Timeline"], self.docks[name])
+        for name in ("Variables", "Call stack"):
+            self.tabifyDockWidget(self.docks["Message inspector"], self.docks[name])
         self.docks["Timeline"].raise_()
+        self.docks["Message inspector"].raise_()
 
         self.step_label = QLabel("No run")
         self.step_label.setObjectName("stepLabel")
@@ -95,8 +105,9 @@ class MainWindow(QMainWindow):
         self.session.sig_step_changed.connect(lambda _: self._refresh())
         self.session.sig_events_added.connect(lambda *_: self._refresh())
         self.gallery.sigOpen.connect(self.open_model)
-        self.source.sigBreakpointsChanged.connect(self._on_breakpoints)
+        self.debug.breakpoints.sig_changed.connect(lambda: self.timeline.set_breakpoints(self.debug.breakpoints))
         self.console.sigOpenLocation.connect(self.source.show_location)
+        self.call_stack.sigOpenLocation.connect(self.source.show_location)
         self.graph.sigSiteClicked.connect(self.debug.travel_to_site)
         self.svi.sigRun.connect(lambda settings: self.run("svi", svi_settings=settings))
         self.svi.sigCommand.connect(self._on_svi_command)
@@ -104,6 +115,7 @@ class MainWindow(QMainWindow):
         self.presenting = False
         self.apply_theme(self.settings.value("theme") or None)
         self.docks["Examples"].raise_()
+        self._default_state = self.saveState()  # for View > Reset layout
         self._restore_layout()
         self._refresh()
 
@@ -130,7 +142,7 @@ class MainWindow(QMainWindow):
         self._follow_timer.stop()
         self.model_path = path
         self.debug.open_model(path)
-        self.source.load(path)
+        self.source.open_file(path)
         self.svi.load_settings(path)
         self.lesson.show_file(path)
         self.docks["Lesson"].raise_()
@@ -208,7 +220,7 @@ class MainWindow(QMainWindow):
             self.svi_runs.expect(svi_settings or self.svi.settings())
             self.docks["SVI monitor"].raise_()
             self.resizeDocks([self.docks["SVI monitor"]], [max(520, self.height() // 2)], Qt.Vertical)
-        self.debug.run(self.model_path, entry, self.source.breakpoints(), start_paused, svi_settings)
+        self.debug.run(self.model_path, entry, None, start_paused, svi_settings)
 
     def _on_runner_events(self, events: list):
         if self.debug.on_events(events) and not self._follow_tail.isActive():
@@ -233,14 +245,12 @@ class MainWindow(QMainWindow):
         self.stop()
         self.run(self.run_entry)
 
-    def _on_breakpoints(self, specs: list):
-        self.timeline.set_breakpoints(specs)
-        self.debug.set_breakpoints(specs)
-
     # View ----------------------------------------------------------------------------
-    def apply_theme(self, name: str | None):
-        """A named theme, or None to follow the system's light or dark scheme."""
-        self.settings.setValue("theme", name or "")
+    def apply_theme(self, name: str | None, remember: bool = True):
+        """A named theme, or None to follow the system's light or dark scheme. Presentation
+        mode's theme is not remembered: the next launch starts in the user's own."""
+        if remember:
+            self.settings.setValue("theme", name or "")
         set_theme(name or system_theme())
         QApplication.instance().setStyleSheet(stylesheet())
         self.svi.apply_theme()
@@ -256,7 +266,7 @@ class MainWindow(QMainWindow):
         if self.presenting:
             self._theme_before = self.settings.value("theme") or None
             self.zoom(PRESENTATION_ZOOM)
-            self.apply_theme("contrast")
+            self.apply_theme("contrast", remember=False)
             self.stack.animation_ms = PRESENTATION_ANIMATION_MS
         else:
             self.zoom(None)
@@ -274,21 +284,36 @@ class MainWindow(QMainWindow):
         self.timeline.view.verticalHeader().setDefaultSectionSize(QFontMetrics(font).height() + 6)
         self.stack.update()
 
+    def reset_layout(self):
+        """View > Reset layout: every panel back where it was at the first launch."""
+        self.settings.remove("window_state")
+        self.settings.remove("geometry")
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(self._default_state)
+        self._default_sizes()
+
+    def _default_sizes(self):
+        self.resize(1600, 1000)
+        self.resizeDocks([self.docks["Handler stack"]], [560], Qt.Horizontal)
+        self.resizeDocks([self.docks["Handler stack"], self.docks["Message inspector"]], [420, 380], Qt.Vertical)
+        self.resizeDocks([self.docks["Timeline"]], [300], Qt.Vertical)
+        self.resizeDocks([self.docks["Examples"]], [300], Qt.Horizontal)
+
     def _restore_layout(self):
         geometry = self.settings.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1600, 1000)
-            self.resizeDocks([self.docks["Handler stack"]], [560], Qt.Horizontal)
-            self.resizeDocks([self.docks["Handler stack"], self.docks["Message inspector"]], [420, 380], Qt.Vertical)
-            self.resizeDocks([self.docks["Timeline"]], [300], Qt.Vertical)
-            self.resizeDocks([self.docks["Examples"]], [300], Qt.Horizontal)
+            self._default_sizes()
         state = self.settings.value("window_state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
     def closeEvent(self, event):
+        if self.presenting:
+            self.toggle_presentation()  # so that the saved layout and text size are the user's own
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self._follow_timer.stop()

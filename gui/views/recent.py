@@ -12,15 +12,23 @@ class RecentFiles:
         self.settings, self.menu, self.open_path = settings, menu, open_path
         self._fill()
 
+    def paths(self) -> list:
+        """The remembered paths, newest first. QSettings gives back a one-item list as a plain
+        string (and nothing as None): always a list here."""
+        value = self.settings.value("recent")
+        if value is None:
+            return []
+        return [value] if isinstance(value, str) else [str(p) for p in value]
+
     def remember(self, path: Path) -> None:
-        recent = [p for p in (self.settings.value("recent") or []) if p != str(path)]
+        recent = [p for p in self.paths() if p != str(path)]
         self.settings.setValue("recent", [str(path)] + recent[: MAX_RECENT - 1])
         self.settings.setValue("last_folder", str(path.parent))
         self._fill()
 
     def _fill(self) -> None:
         self.menu.clear()
-        for path in self.settings.value("recent") or []:
+        for path in self.paths():
             self.menu.addAction(path, lambda p=path: self.open_path(p))
 
     def folder(self) -> Path:

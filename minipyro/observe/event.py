@@ -28,12 +28,22 @@ KINDS = {
     "structure": ("which", "relations", "plates"),
     "output": ("stream", "text"),
     "error": ("type", "message", "frames"),
+    "line": ("file", "line", "function"),  # paused in plain Python, at a line between sites
 }
 # The fields a kind carries only sometimes.
 OPTIONAL_FIELDS = {
     "run_start": ("file", "entry", "seed", "status", "engine"),  # a crash reports what it can
-    "run_end": ("file", "entry", "seed", "status"),
-    "default": ("action",),  # sampled / observed / kept / computed
+    "run_end": ("file", "entry", "seed", "status", "stopped_at"),  # stopped_at: the user's line, when stopped
+    # The user's Python ("steps" detail): "frames" (file, line, function), outermost first, and the
+    # innermost frame's "locals", name -> summary.
+    "msg_start": ("frames", "locals"),
+    "line": ("frames", "locals"),
+    # "source": the user's line that entered the handler, on its exit too (None when no user code did).
+    "handler_enter": ("source",),
+    "handler_exit": ("source",),
+    # action: "sampled", "computed" (a param), "kept (observed)" or "kept (replayed)" (a handler had
+    # set the value); changes: field -> [before, after], as in process.
+    "default": ("action", "changes"),
     "msg_end": ("fn",),  # the distribution as the handlers left it
     "structure": ("deterministic_relations", "site_plates"),
     "error": ("msg_id", "step", "folded"),  # inside a site; a non-finite loss's step; frames folded away

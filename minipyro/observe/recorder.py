@@ -20,10 +20,10 @@ import torch
 from .. import runtime
 from ..structure import structure_fields
 from .event import DETAILS, MESSAGE_FIELDS, Event
-from .frames import error_frames, user_source
+from .frames import error_frames, innermost_user_frame, source_of, user_source, user_stack
 from .pyro_mode import pyro_label
 from .recording import Recording, RecordingWriter
-from .summary import distribution_shapes, log_prob_shape, summarize
+from .summary import distribution_shapes, log_prob_shape, summarize, summarize_locals
 
 GC_THRESHOLD_WHILE_RECORDING = 50_000
 
@@ -59,8 +59,9 @@ class Recorder(runtime.Observer):
         self.start = time.perf_counter()
         self.set_detail(detail)
         # Handler identities live here, not on the handlers: id(handler) -> (handler, its id,
-        # its label). The handler is held only while it is on the stack, so that its id() is
-        # not reused by another object meanwhile; one entered again is a new handler here.
+        # its label, the user's line that entered it). The handler is held only while it is on
+        # the stack, so that its id() is not reused by another object meanwhile; one entered
+        # again is a new handler here.
         self._handlers: dict[int, tuple] = {}
         self._next_handler_id = 0
         self._next_msg_id = 0
@@ -77,12 +78,12 @@ class Recorder(runtime.Observer):
         return event
 
     # Handlers ----------------------------------------------------------------
-    def _handler(self, handler) -> tuple:
+    def _handler(self, handler, source: Optional[str] = None) -> tuple:
         entry = self._handlers.get(id(handler))
         if entry is None or entry[0] is not handler:
             # First seen now (entered before the recording began), or entered now: the label is
             # made once (a plate's dim is known from its entry on) and kept for its exit.
-            entry = self._handlers[id(handler)] = (handler, self._next_handler_id, handler_label(handler))
+            entry = self._handlers[id(handler)] = (handler, self._next_handler_id, handler_label(handler), source)
             self._next_handler_id += 1
         return entry
 
@@ -91,14 +92,17 @@ class Recorder(runtime.Observer):
 
     def handler_enter(self, handler, depth: Optional[int] = None) -> None:
         self._handlers.pop(id(handler), None)  # a handler entered again is a new handler here
-        _, handler_id, label = self._handler(handler)
+        _, handler_id, label, source = self._handler(handler, user_source(2))
         self.emit("handler_enter", handler_id=handler_id, handler=type(handler).__name__, label=label,
-                  depth=len(runtime.PYRO_STACK) - 1 if depth is None else depth)
+                  depth=len(runtime.PYRO_STACK) - 1 if depth is None else depth, source=source)
 
     def handler_exit(self, handler, depth: Optional[int] = None) -> None:
-        _, handler_id, label = self._handler(handler)
+        _, handler_id, label, source = self._handler(handler)
+        # The exit carries the line of the enter, so that a breakpoint on a `with` line stops at
+        # both; a handler entered before the recording began has only the line it exits at.
         self.emit("handler_exit", handler_id=handler_id, handler=type(handler).__name__, label=label,
-                  depth=len(runtime.PYRO_STACK) - 1 if depth is None else depth)
+                  depth=len(runtime.PYRO_STACK) - 1 if depth is None else depth,
+                  source=source if source is not None else user_source(2))
         del self._handlers[id(handler)]
 
     # Messages ----------------------------------------------------------------
@@ -110,8 +114,26 @@ class Recorder(runtime.Observer):
         for handler in reversed(runtime.PYRO_STACK if stack is None else stack):
             entry = handlers.get(id(handler))
             ids.append(entry[1] if entry is not None and entry[0] is handler else self.handler_id(handler))
+        if not self.steps:
+            self.emit("msg_start", msg_id=msg_id, type=msg["type"], name=msg["name"], stack=ids,
+                      fields=self._fields(msg), source=user_source(2))
+            return
+        frame = innermost_user_frame(sys._getframe(1))
         self.emit("msg_start", msg_id=msg_id, type=msg["type"], name=msg["name"], stack=ids,
-                  fields=self._fields(msg), source=user_source())
+                  fields=self._fields(msg), source=source_of(frame), **self._python(frame))
+
+    def line(self, frame) -> None:
+        """The user's code is at ``frame``'s current line, between sites (a pause in plain Python)."""
+        code = frame.f_code
+        self.emit("line", file=code.co_filename, line=frame.f_lineno, function=code.co_name,
+                  **self._python(frame))
+
+    @staticmethod
+    def _python(frame) -> dict:
+        """The user's Python at ``frame`` (their innermost frame, or None): the call stack and its locals."""
+        if frame is None:
+            return {"frames": [], "locals": {}}
+        return {"frames": user_stack(frame), "locals": summarize_locals(frame.f_locals)}
 
     def message_end(self, msg) -> None:
         msg_id = self._msg_ids.pop(id(msg))
@@ -184,11 +206,14 @@ class Recorder(runtime.Observer):
 
     def defaulted(self, msg, before) -> None:
         fields, _ = before
-        if fields["done"] or fields["value"] is not None:
-            action = "observed" if fields["is_observed"] else "kept"
+        # The default behaviour's own test (both engines): a value given by obs= or a handler is kept.
+        if fields["done"] or fields["is_observed"] or fields["value"] is not None:
+            action = "kept (observed)" if fields["is_observed"] else "kept (replayed)"
         else:
             action = "sampled" if msg["type"] == "sample" else "computed"
-        self.emit("default", msg_id=self._msg_id(msg), value=summarize(msg["value"]), action=action)
+        changes = self._changes(msg, before)
+        value = changes["value"][1] if "value" in changes else summarize(msg["value"])
+        self.emit("default", msg_id=self._msg_id(msg), value=value, action=action, changes=changes)
 
     def postprocessed(self, msg, handler, position: int, before) -> None:
         self.emit("postprocess", msg_id=self._msg_id(msg), handler_id=self.handler_id(handler),

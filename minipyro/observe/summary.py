@@ -9,6 +9,7 @@ enough to take at every step.
 from __future__ import annotations
 
 import math
+import types
 
 import torch
 
@@ -17,6 +18,9 @@ from ..runtime import CondIndepStackFrame
 PREVIEW_LENGTH = 8
 PYTHON_STATS_UP_TO = 256  # below this many elements, tolist() and Python's min/max beat torch's ops
 REPR_LENGTH = 200
+MAX_LOCALS = 30
+# What a debugger's variables view leaves out: the names a model imports or defines, not its data.
+_NOT_VARIABLES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)
 
 
 def plain_float(x: float):
@@ -142,3 +146,34 @@ def log_prob_shape(msg) -> list | None:
             return None  # does not broadcast: log_prob would fail
         shape.append(max(a, b) if 0 not in (a, b) else 0)
     return shape
+
+
+def summarize_locals(variables: dict) -> dict:
+    """A frame's variables as a debugger lists them: name -> summary, in definition order, at most
+    MAX_LOCALS, without ``__dunder__`` names, modules, functions and classes."""
+    summaries = {}
+    for name, value in variables.items():
+        if name.startswith("__") or isinstance(value, _NOT_VARIABLES):
+            continue
+        summaries[name] = _summarize_variable(value)
+        if len(summaries) == MAX_LOCALS:
+            break
+    return summaries
+
+
+_PLAIN_TYPES = (type(None), bool, int, float, str)
+
+
+def _summarize_variable(value, depth: int = 0):
+    """A variable's summary that runs none of the user's code: only tensors, distributions, plain
+    values and their lists and dicts are looked into. Any other object is named by its type, never
+    ``repr``'d (a PyroModule's repr reads its PyroSample attributes: it would sample)."""
+    if isinstance(value, str) and len(value) > REPR_LENGTH:  # a file's text read into a variable
+        return value[: REPR_LENGTH - 1] + "…"
+    if isinstance(value, (*_PLAIN_TYPES, torch.Tensor, torch.distributions.Distribution)):
+        return summarize(value)
+    if type(value) in (list, tuple) and depth == 0:
+        return [_summarize_variable(v, 1) for v in value[:PREVIEW_LENGTH]]
+    if type(value) is dict and depth == 0:
+        return {str(k): _summarize_variable(v, 1) for k, v in list(value.items())[:PREVIEW_LENGTH]}
+    return f"<{type(value).__name__}>"

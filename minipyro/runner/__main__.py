@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import signal
 import sys
 
+from .breakin import BREAK_IN_SIGNAL
 from .capture import FdCapture
 from .entries import run
 from .protocol import Channel, Commands
@@ -25,8 +27,11 @@ def main() -> None:
     channel_fd = os.dup(1)
     parent_stderr = os.fdopen(os.dup(2), "w")
     faulthandler.enable(file=parent_stderr)  # a crash's Python traceback reaches the parent
+    # So does a stop's that had to terminate us (stuck in C code): it says where the model was.
+    faulthandler.register(signal.SIGTERM, file=parent_stderr, all_threads=True, chain=True)
     channel = Channel(channel_fd)
     commands = Commands(sys.stdin)
+    signal.signal(BREAK_IN_SIGNAL, commands.break_in_handler)  # a pause reaching into plain Python
     fd_output: dict = {}  # "emit": where a run sends what C code writes to fds 1 and 2
 
     def emit_fd_output(stream, text):

@@ -7,11 +7,17 @@ A breakpoint is a dict of criteria, all of which must hold:
 - ``handler``: a handler class name (``"plate"``): the message reaching that
   handler (``process``), or the handler being entered;
 - ``error``: ``True`` pauses at ``error`` events;
+- ``line``: ``"FILE:LINE"`` (FILE as the events carry it, an absolute path): the events whose
+  ``source`` is that line, and no others: the sites called there (``msg_start``) and the enter
+  and exit of a handler entered there (``handler_enter``, ``handler_exit``, e.g. a ``with plate``);
 - ``condition``: an expression on the event's fields, e.g.
   ``value.shape[0] == 100`` or ``fields.is_observed and name != "obs"``. It is
   parsed with :mod:`ast` and evaluated by a small interpreter that knows only
   names, attributes (dict keys), indexing, comparisons, arithmetic and
   ``and``/``or``/``not``: a condition cannot run code.
+
+A breakpoint may also carry an ``id`` (an int) that the debugger reports when it pauses there;
+by default its index in the list.
 """
 
 from __future__ import annotations
@@ -114,20 +120,35 @@ def _evaluate(node, names: dict):
     raise BreakpointError(f"{type(node).__name__} is not allowed")  # unreachable after compile_condition
 
 
+def check_line(line) -> str:
+    """A line breakpoint's ``"FILE:LINE"``, checked."""
+    file, colon, number = line.rpartition(":") if isinstance(line, str) else ("", "", "")
+    if not colon or not file or not number.isdecimal() or int(number) < 1:
+        raise BreakpointError(f"a line breakpoint is \"FILE:LINE\" with a line number from 1, got {line!r}")
+    return f"{file}:{int(number)}"
+
+
+_LINE_KINDS = ("msg_start", "handler_enter", "handler_exit")  # the events that carry a source line
+
+
 class Breakpoint:
-    def __init__(self, spec: dict):
+    def __init__(self, spec: dict, index: int = 0):
         if not isinstance(spec, dict):
             raise BreakpointError(f"a breakpoint is a dict of criteria, got {spec!r}")
-        unknown = set(spec) - {"site", "type", "handler", "error", "condition"}
+        unknown = set(spec) - {"site", "type", "handler", "error", "condition", "line", "id"}
         if unknown:
             raise BreakpointError(f"unknown breakpoint criteria: {', '.join(sorted(unknown))}")
-        if not spec:
+        if not set(spec) - {"id"}:
             raise BreakpointError("a breakpoint needs at least one criterion")
+        self.id = spec.get("id", index)
+        if type(self.id) is not int:
+            raise BreakpointError(f"a breakpoint's id is an int, got {self.id!r}")
         self.spec = dict(spec)
         self.site = spec.get("site")
         self.type = spec.get("type")
         self.handler = spec.get("handler")
         self.error = bool(spec.get("error"))
+        self.line = check_line(spec["line"]) if "line" in spec else None
         self.condition = compile_condition(spec["condition"]) if spec.get("condition") else None
 
     def matches(self, event: dict, handler_class: str | None = None, message: dict | None = None) -> bool:
@@ -139,7 +160,10 @@ class Breakpoint:
         kind = event["kind"]
         if self.error:
             return kind == "error"
-        if self.handler is not None:
+        if self.line is not None:
+            if not self._at_line(event):
+                return False
+        elif self.handler is not None:
             if kind == "handler_enter":
                 if event["handler"] != self.handler or self.site or self.type:
                     return False
@@ -162,10 +186,20 @@ class Breakpoint:
                 return False
         return True
 
+    def _at_line(self, event: dict) -> bool:
+        """A line breakpoint's own test: the event carries that source line. Site and type narrow
+        it to the sites called there, handler to the enter and exit of that handler class."""
+        kind = event["kind"]
+        if kind not in _LINE_KINDS or event.get("source") != self.line:
+            return False
+        if kind == "msg_start":
+            return self.handler is None
+        return not (self.site or self.type) and self.handler in (None, event["handler"])
+
 
 def compile_breakpoints(specs) -> list[Breakpoint]:
     if specs is None:
         return []
     if not isinstance(specs, list):
         raise BreakpointError("breakpoints must be a list")
-    return [Breakpoint(spec) for spec in specs]
+    return [Breakpoint(spec, index) for index, spec in enumerate(specs)]

@@ -49,6 +49,14 @@ def format_error(event: dict) -> str:
     return "\n".join(lines)
 
 
+def stopped_message(events: list, svi_step: int) -> str:
+    """What Ctrl+C did, in words, e.g. ``minipyro-studio: stopped by you at /path/model.py:12 (Ctrl+C).``"""
+    end = events[-1] if events and events[-1]["kind"] == "run_end" else {}
+    where = f" at {end['stopped_at']}" if end.get("stopped_at") else ""
+    after = f", after SVI step {svi_step}" if svi_step else ""
+    return f"minipyro-studio: stopped by you{where} (Ctrl+C{after})."
+
+
 class Progress:
     """A one-line progress bar, redrawn at most ten times a second, on a terminal only."""
 
@@ -121,8 +129,7 @@ def run(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> in
     events = controller.events
     errors = [e for e in events if e["kind"] == "error"]
     if interrupted:
-        where = f" at SVI step {progress.step}" if progress.step else ""
-        stderr.write(f"\nStopped{where} (Ctrl+C).")
+        stderr.write("\n" + stopped_message(events, progress.step))
         stderr.write(f" The events so far are in {options.record}.\n" if writer else "\n")
         return EXIT_INTERRUPTED
     for error in errors:

@@ -24,11 +24,21 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..observe.frames import PACKAGE_DIR, user_frames
+from ..observe.frames import PACKAGE_DIR, is_user_code, user_frames
 
 PACKAGE_PARENT = str(Path(PACKAGE_DIR).parent)  # on the child's path, so that it imports this minipyro
+RUNNER_MAIN = os.path.join(PACKAGE_DIR, "runner", "__main__.py")  # the outermost frame of the model's thread
 STOP_TIMEOUT = 1.0  # seconds from stop to a dead child, whatever the model is doing
+LAST_WORDS_WAIT = 0.2  # seconds a dead child's stderr may take to arrive in full
 _FAULT_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)')
+
+
+def _fault_frames(dump: str) -> list:
+    """One thread's frames from faulthandler's dump of it, outermost first."""
+    frames = [{"file": m["file"], "line": int(m["line"]), "function": m["function"]}
+              for m in _FAULT_FRAME.finditer(dump)]
+    frames.reverse()  # faulthandler lists the innermost frame first
+    return frames
 
 
 class ControllerError(RuntimeError):
@@ -49,9 +59,14 @@ class RunnerController:
         self.status: Optional[str] = None  # the last run's status: ok, error, stopped, crashed
         self.events: list[dict] = []  # the current run's events
         self.paused_seq: Optional[int] = None
+        # Why: "pause", "breakpoint" (then which: its id, or its index), or the step command.
+        self.paused_reason: Optional[str] = None
+        self.paused_breakpoint: Optional[int] = None
         self._changed = threading.Condition()
         self._stderr: list[str] = []
+        self._stderr_reader: Optional[threading.Thread] = None
         self._write_lock = threading.Lock()
+        self._stop_requested = False  # by the user: a child killed because of it did not crash
 
     # The child -------------------------------------------------------------------
     def start(self, timeout: float = 60.0) -> None:
@@ -70,7 +85,9 @@ class RunnerController:
         self._set_state("starting")
         process = self.process
         threading.Thread(target=self._read_stdout, args=(process,), name="runner-stdout", daemon=True).start()
-        threading.Thread(target=self._read_stderr, args=(process,), name="runner-stderr", daemon=True).start()
+        self._stderr_reader = threading.Thread(target=self._read_stderr, args=(process,), name="runner-stderr",
+                                               daemon=True)
+        self._stderr_reader.start()
         if not self.wait_until("idle", "dead", timeout=timeout):
             self.kill()
             raise ControllerError(f"the runner did not start within {timeout} s")
@@ -113,8 +130,11 @@ class RunnerController:
                 self.state = "idle"
             elif name == "paused":
                 self.state, self.paused_seq = "paused", message.get("seq")
+                self.paused_reason, self.paused_breakpoint = message.get("reason"), message.get("breakpoint")
             elif name == "finished":
                 self.state, self.status = "finished", message.get("status")
+            elif name == "refused" and message.get("command") == "run":  # it never started
+                self.state = "idle"
             self._changed.notify_all()
         if self.on_control is not None:
             self.on_control(message)
@@ -124,7 +144,11 @@ class RunnerController:
         with self._changed:
             was_running = self.state in ("running", "paused")
         if was_running:
-            self._report_crash(process.returncode)
+            self._stderr_reader.join(LAST_WORDS_WAIT)  # faulthandler's traceback, in full
+            if self._stop_requested:  # it did not stop in time, and was killed: as the user asked
+                self._report_killed_on_stop()
+            else:
+                self._report_crash(process.returncode)
         self._set_state("dead")
 
     def _report_crash(self, returncode) -> None:
@@ -139,21 +163,34 @@ class RunnerController:
         # faulthandler prints every thread; the one that crashed is "Current thread".
         headline = last_words.splitlines()[0] if last_words else ""
         current = last_words.split("Current thread", 1)[1].split("\n\n", 1)[0] if "Current thread" in last_words else ""
-        frames = [{"file": m["file"], "line": int(m["line"]), "function": m["function"]}
-                  for m in _FAULT_FRAME.finditer(current)]
-        frames.reverse()  # faulthandler lists the innermost frame first
-        frames, _ = user_frames(frames)
-        seq = self.events[-1]["seq"] + 1 if self.events else 0
-        t = self.events[-1]["t"] if self.events else 0.0
+        frames, _ = user_frames(_fault_frames(current))
         message = f"the model's process {how}" + (f" ({headline})" if headline else "")
+        self._event({"seq": self._next_seq(), "kind": "error", "t": self._last_t(), "type": "ProcessDied",
+                     "message": message, "frames": frames})
+        self._end_run("crashed")
+
+    def _report_killed_on_stop(self) -> None:
+        """The run was stopped by the user, where faulthandler's traceback of the model's thread
+        (printed on SIGTERM) shows the user's code was: stuck in C code, say."""
+        threads = "".join(self._stderr).split("\n\n")
+        model_thread = next((_fault_frames(dump) for dump in threads if RUNNER_MAIN in dump), [])
+        user_lines = [f"{f['file']}:{f['line']}" for f in model_thread if is_user_code(f["file"])]
+        self._end_run("stopped", stopped_at=user_lines[-1] if user_lines else None)
+
+    def _next_seq(self) -> int:
+        return self.events[-1]["seq"] + 1 if self.events else 0
+
+    def _last_t(self) -> float:
+        return self.events[-1]["t"] if self.events else 0.0
+
+    def _end_run(self, status: str, **fields) -> None:
+        """The run_end event and finished control the child could not send."""
         run = next((e for e in self.events if e["kind"] == "run_start"), {})
-        self._event({"seq": seq, "kind": "error", "t": t, "type": "ProcessDied", "message": message,
-                     "frames": frames})
-        self._event({"seq": seq + 1, "kind": "run_end", "t": t, "file": run.get("file"),
-                     "entry": run.get("entry"), "seed": run.get("seed"), "status": "crashed"})
+        self._event({"seq": self._next_seq(), "kind": "run_end", "t": self._last_t(), "file": run.get("file"),
+                     "entry": run.get("entry"), "seed": run.get("seed"), "status": status, **fields})
         with self._changed:
-            self.status = "crashed"
-        self._control({"control": "finished", "status": "crashed"})
+            self.status = status
+        self._control({"control": "finished", "status": status})
 
     def _set_state(self, state: str) -> None:
         with self._changed:
@@ -200,6 +237,7 @@ class RunnerController:
         with self._changed:
             self.events, self.status, self.paused_seq = [], None, None
             self.state = "running"
+            self._stop_requested = False
         self._send({"cmd": "run", "file": str(Path(file).resolve()), "entry": entry, "seed": seed,
                     "svi": svi or {}, "detail": detail, "breakpoints": breakpoints or [],
                     "start_paused": start_paused, "engine": engine})
@@ -241,6 +279,7 @@ class RunnerController:
         """End the run within ``timeout`` seconds: ask, then terminate, then kill the child."""
         if self.state not in ("running", "paused"):
             return
+        self._stop_requested = True
         deadline = time.monotonic() + timeout
         try:
             self._send({"cmd": "stop"})

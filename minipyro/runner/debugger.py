@@ -33,7 +33,7 @@ def step_target(command: str, event: dict, stack_size: int) -> tuple[str, Option
     """Where ``command``, given while paused at ``event`` with ``stack_size`` handlers on the
     stack, runs to: a ``(mode, target)`` pair for :func:`reached`.
 
-    - ``step``: the next event.
+    - ``step``: the next event (after a ``line`` pause, or the next line of the user's code).
     - ``step_message``: the ``msg_end`` of the message in flight (at a ``msg_end``: of the next one).
     - ``step_out``: the exit of the innermost handler (at a ``handler_exit``: of the next one out);
       with no handler left, the end.
@@ -73,9 +73,15 @@ class Debugger:
         self.stack_size = 0
         self.handler_classes: dict[int, str] = {}
         self.messages: dict[int, dict] = {}  # msg_start of the messages in flight
+        self.stepping_lines = False  # a step from a `line` pause: the next user line is a step too
+
+    def wants_lines(self) -> bool:
+        """Whether the next line of the user's code should become a ``line`` event (see breakin)."""
+        return self.commands.pause_requested or self.stepping_lines
 
     def after(self, event: dict) -> None:
         kind = event["kind"]
+        self.stepping_lines = False
         self.stack_size = stack_size_after(event, self.stack_size)
         if kind == "handler_enter":
             self.handler_classes[event["handler_id"]] = event["handler"]
@@ -83,11 +89,11 @@ class Debugger:
             self.messages[event["msg_id"]] = event
         if self.commands.breakpoints_update is not None:
             self._update_breakpoints()
-        reason = self._reason(event)
+        why = self._why_pause(event)
         if kind == "msg_end":
             self.messages.pop(event["msg_id"], None)
-        if reason is not None:
-            self.pause(event, reason)
+        if why is not None:
+            self.pause(event, **why)
 
     def _update_breakpoints(self) -> None:
         update, self.commands.breakpoints_update = self.commands.breakpoints_update, None
@@ -96,24 +102,25 @@ class Debugger:
         except BreakpointError as error:
             self.channel.control("refused", command="set_breakpoints", reason=str(error))
 
-    def _reason(self, event: dict) -> Optional[str]:
+    def _why_pause(self, event: dict) -> Optional[dict]:
+        """Whether to pause at ``event``: the ``paused`` control's fields saying why, or None."""
         if self.commands.pause_requested:
             self.commands.pause_requested = False
-            return "pause"
+            return {"reason": "pause"}
         if reached(self.mode, self.target, event):
-            return self.mode
+            return {"reason": self.mode}
         if self.breakpoints:
             kind = event["kind"]
             handler_class = self.handler_classes.get(event.get("handler_id")) if kind == "process" else None
             message = self.messages.get(event.get("msg_id"))
             for breakpoint in self.breakpoints:
                 if breakpoint.matches(event, handler_class, message):
-                    return "breakpoint"
+                    return {"reason": "breakpoint", "breakpoint": breakpoint.id}
         return None
 
-    def pause(self, event: dict, reason: str) -> None:
+    def pause(self, event: dict, reason: str, **why) -> None:
         self.commands.running = False
-        self.channel.control("paused", seq=event["seq"], reason=reason)
+        self.channel.control("paused", seq=event["seq"], reason=reason, **why)
         try:
             while True:
                 command = self.commands.queue.get()
@@ -122,6 +129,7 @@ class Debugger:
                     raise RunStopped()
                 if name in STEP_COMMANDS:
                     self.mode, self.target = step_target(name, event, self.stack_size)
+                    self.stepping_lines = event["kind"] == "line" and self.mode == "step"
                     return
                 if name == "invalid":
                     self.channel.control("refused", command="?", reason=command["reason"])

@@ -9,7 +9,8 @@ import threading
 from pathlib import Path
 
 from ..observe.event import DETAILS
-from ..observe.frames import error_frames, user_frames
+from ..observe.frames import error_frames, traceback_user_source, user_frames
+from .breakin import LineTracer
 from .capture import OutputStream
 from .debugger import Debugger, RunStopped
 from .engines import ENGINES
@@ -70,6 +71,15 @@ def _error_fields(error: BaseException) -> dict:
     if isinstance(error, NonFiniteLoss):
         fields["step"] = error.step
     return fields
+
+
+def _stopped_at(stop: BaseException) -> str | None:
+    """``file:line`` where the user's code was when the stop reached it. A stop raised there may
+    meet another on its way out (a handler's exit event raises RunStopped too): the first counts."""
+    first = stop
+    while isinstance(first.__context__, (RunStopped, KeyboardInterrupt)):
+        first = first.__context__
+    return traceback_user_source(first)
 
 
 def _trace_entry(model_file, recorder, engine) -> None:
@@ -140,8 +150,7 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
         channel.control("refused", command="run", reason="entry must be trace or svi, detail sites or steps, "
                                                          "seed an int")
         return "refused"
-    commands.stop_requested = commands.pause_requested = commands.capture_requested = False
-    try:
+    try:  # (the command reader cleared the requests as it read this run command)
         debugger = Debugger(commands, channel, command.get("breakpoints"), bool(command.get("start_paused")))
     except ValueError as error:
         channel.control("refused", command="run", reason=str(error))
@@ -151,6 +160,7 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     except (ModelFileError, OSError) as error:  # reported as the run's error, below
         engine, engine_error = ENGINES["minipyro"], error
     recorder = _run_recorder(detail, channel, commands, debugger)
+    line_tracer = LineTracer(recorder, debugger)
     stdout, stderr = sys.stdout, sys.stderr
 
     def emit_output(stream, text):
@@ -158,9 +168,10 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
 
     fd_output["emit"] = emit_output
 
-    status = "ok"
+    status, stopped_at = "ok", None
     # The child serves run after run: start each from the same state.
     engine.reset(seed)
+    commands.break_in = line_tracer.break_in
     commands.running = True
     recorder.emit("run_start", file=file, entry=entry, seed=seed, status="running", engine=engine.name)
     sys.stdout, sys.stderr = OutputStream("stdout", emit_output), OutputStream("stderr", emit_output)
@@ -176,16 +187,18 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
                 _trace_entry(model_file, recorder, engine)
             else:
                 _svi_entry(model_file, settings, recorder, commands, engine)
-    except (RunStopped, KeyboardInterrupt):
-        status = "stopped"
+    except (RunStopped, KeyboardInterrupt) as stop:
+        status, stopped_at = "stopped", _stopped_at(stop)
     except BaseException as error:  # the user's code: anything it raises is reported, not fatal
         status = "error"
         if not getattr(error, "_minipyro_reported", False):  # errors inside a site already are
             try:
                 recorder.emit("error", **_error_fields(error))
-            except RunStopped:
-                status = "stopped"
+            except RunStopped:  # while paused at the error: it is where the run stopped
+                status, stopped_at = "stopped", traceback_user_source(error)
     finally:
+        commands.break_in = None
+        line_tracer.end()
         observe_engines(*previous)
         recorder.debugging = False
         for stream in (sys.stdout, sys.stderr):
@@ -195,7 +208,8 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
             capture.drain()
         engine.clear_stack()
         commands.running = False
-    recorder.emit("run_end", file=file, entry=entry, seed=seed, status=status)
+    recorder.emit("run_end", file=file, entry=entry, seed=seed, status=status,
+                  **({"stopped_at": stopped_at} if status == "stopped" else {}))
     fd_output.pop("emit", None)
     channel.control("finished", status=status)
     return status

@@ -6,11 +6,15 @@ In, commands: ``{"cmd": "run", "file": ..., "entry": "trace"|"svi", "seed": 0, "
 (``"breakpoints": [...]``), ``capture`` (record the next SVI step in full), ``quit``.
 
 Out: ``{"events": [event, ...]}`` (batched, at most ~30 lines a second while running) and
-``{"control": "ready" | "paused" | "finished" | "refused", ...}``.
+``{"control": "ready" | "paused" | "finished" | "refused", ...}``. ``paused`` carries ``seq``
+(the event it is at) and ``reason``: ``"pause"``, the step command that got there, or
+``"breakpoint"`` with ``breakpoint`` (the breakpoint's ``id``, else its index in the list).
+A pause while the model is busy in plain Python stops it at its next line (see ``breakin``).
 """
 
 from __future__ import annotations
 
+import _thread
 import json
 import os
 import queue
@@ -18,10 +22,12 @@ import threading
 import time
 
 from ..observe.event import json_line
+from .breakin import BREAK_IN_SIGNAL
 
 SEND_INTERVAL = 1 / 30  # seconds between event batches while running
 MAX_BATCH = 2000
 STOP_GRACE = 0.2  # seconds a stop waits for the run to reach an event before interrupting it
+PAUSE_GRACE = 0.2  # seconds a pause waits for an event before breaking into plain Python
 
 
 class Channel:
@@ -80,6 +86,7 @@ class Commands:
         self.breakpoints_update = None
         self.running = False  # a run is active and not paused (then stop interrupts it)
         self.progress = 0  # events emitted; a stop checks that the run is still moving
+        self.break_in = None  # the run's LineTracer.break_in, while a run is active
         self._stream = stream
         threading.Thread(target=self._read, name="commands", daemon=True).start()
 
@@ -93,8 +100,13 @@ class Commands:
                 self.queue.put({"cmd": "invalid", "reason": str(error)})
                 continue
             name = command["cmd"]
-            if name == "pause":
+            if name == "run":
+                # A new run starts with no request pending; one that comes after this line is
+                # for the new run, even if it arrives while the child is still starting it.
+                self.stop_requested = self.pause_requested = self.capture_requested = False
+            elif name == "pause":
                 self.pause_requested = True
+                threading.Thread(target=self._break_in_if_stuck, daemon=True).start()
             elif name == "stop":
                 self.stop_requested = True
                 threading.Thread(target=self._interrupt_if_stuck, daemon=True).start()
@@ -110,6 +122,16 @@ class Commands:
         progress = self.progress
         time.sleep(STOP_GRACE)
         if self.running and self.stop_requested and self.progress == progress:
-            import _thread
-
             _thread.interrupt_main()
+
+    def _break_in_if_stuck(self) -> None:
+        """A run busy in plain Python reaches no event to pause at: have it pause at its next line.
+        (Any event of the model's thread serves the pause, so one still pending means none came.)"""
+        time.sleep(PAUSE_GRACE)
+        if self.running and self.pause_requested:
+            _thread.interrupt_main(BREAK_IN_SIGNAL)  # runs break_in_handler in the main thread
+
+    def break_in_handler(self, signum, frame) -> None:
+        """BREAK_IN_SIGNAL's handler, in the main thread interrupted at ``frame``."""
+        if self.break_in is not None:
+            self.break_in(frame)

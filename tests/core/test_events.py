@@ -94,7 +94,7 @@ def test_changes_are_before_and_after_summaries():
     before, after = condition["changes"]["value"]
     assert before is None and after["preview"] == 1.0 and after["shape"] == []
     default = next(e for e in events if e.kind == "default")
-    assert default["action"] == "observed"
+    assert default["action"] == "kept (observed)" and default["changes"] == {"done": [False, True]}
 
 
 def test_msg_start_knows_the_stack_the_source_line_and_the_fields():

@@ -102,12 +102,13 @@ def test_at_the_newest_step_of_a_paused_run_commands_go_to_the_runner():
     debug.on_events(events[:5])
     runner.state = "paused"
     debug.on_control({"control": "paused", "seq": 4, "reason": "step"})
-    assert debug.session.current == 4 and debug.status_text() == "Step 5 of 5 — paused"
+    # Steps are seq numbers, from 0, as in the timeline; the status says why the run is there.
+    assert debug.session.current == 4 and debug.status_text() == "Step 4 of 4 — paused after a step"
     for command in ("step", "step_message", "step_out"):
         runner.state = "paused"
         getattr(debug, command)()
         assert runner.names[-1] == command and debug.session.current == 4
-    assert debug.status_text() == "Step 5 of 5 — running"
+    assert debug.status_text() == "Step 4 of 4 — running"
     runner.state = "paused"
     debug.travel(1)  # looking back while paused: stepping is time travel again
     debug.step()
@@ -189,12 +190,12 @@ def test_a_capture_shows_the_captured_steps_first_message_however_the_batches_fa
 def test_the_step_counter_and_the_commands_that_make_sense():
     debug, runner = finished_run(trace_events("normal_normal"))
     total = len(debug.session)
-    assert debug.status_text() == f"Step {total} of {total}"
+    assert debug.status_text() == f"Step {total - 1} of {total - 1} — finished"
     enabled = debug.enabled(has_model=True)
     assert enabled["run"] and enabled["back"] and enabled["save_recording"]
     assert not any(enabled[name] for name in ("step", "step_message", "step_out", "continue", "pause", "stop"))
     debug.travel(2)
-    assert debug.status_text() == f"Step 3 of {total}" and debug.enabled(True)["step"]
+    assert debug.status_text() == f"Step 2 of {total - 1} — finished" and debug.enabled(True)["step"]
     runner.state = "running"
     enabled = debug.enabled(has_model=True)
     assert enabled["pause"] and enabled["stop"] and not enabled["run"]
@@ -229,13 +230,13 @@ def test_a_recording_being_written_is_followed_and_a_bad_one_leaves_the_session_
     path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in [header] + events[:10]))
     debug = DebugController(Session(), Runner())
     debug.open_recording(path)
-    assert debug.follower.active and debug.status_text() == "Step 1 of 10 — following the file"
+    assert debug.follower.active and debug.status_text() == "Step 0 of 9 — following the file"
     debug.travel(9)
     with open(path, "ab") as f:
         f.write(b"".join(orjson.dumps(e) + b"\n" for e in events[10:]))
     debug.follower.poll()
     assert debug.session.current == debug.session.last == len(events) - 1  # the newest stays the newest
-    assert not debug.follower.active and debug.status_text() == f"Step {len(events)} of {len(events)}"
+    assert not debug.follower.active and debug.status_text() == f"Step {len(events) - 1} of {len(events) - 1} — recording"
     bad = tmp_path / "bad.mpr.jsonl"
     bad.write_text('{"format": "minipyro-recording", "version": 1}\n{not json\n')
     with pytest.raises(RecordingError):
@@ -251,14 +252,14 @@ def test_a_run_that_ends_while_the_user_looks_back_leaves_them_there():
     debug.travel(5)
     debug.on_events(events[-1:])
     runner.state = "finished"
-    debug.on_control({"control": "finished", "status": "stopped"})
-    assert debug.session.current == 5 and debug.status_text() == f"Step 6 of {len(events)}"
+    debug.on_control({"control": "finished", "status": "ok"})
+    assert debug.session.current == 5 and debug.status_text() == f"Step 5 of {len(events) - 1} — finished"
 
 
 def test_the_step_counter_says_when_full_pyro_ran():
     events = renumbered(trace_events("normal_normal"))
     events[0] = dict(events[0], engine="pyro")
     debug, _ = finished_run(events)
-    assert debug.status_text() == f"Step {len(events)} of {len(events)} · on full Pyro"
+    assert debug.status_text() == f"Step {len(events) - 1} of {len(events) - 1} — finished · on full Pyro"
     minipyro_run, _ = finished_run(renumbered(trace_events("normal_normal")))
     assert "Pyro" not in minipyro_run.status_text()

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 import minipyro
+from gui.views.app import read_panels
 from resources import examples_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,23 +23,27 @@ def wait_paused(qtbot, window, timeout=30000):
 
 
 def panels_agree(window):
-    """Every panel shows the session's current step."""
+    """Every panel shows the session's current step, as read back from the widgets."""
     step = window.session.current
     state = window.session.state_at(step)
-    assert window.stack.state is not None and window.stack.state.step == step
+    shown = read_panels(window)
     message = state.message
-    if message is None:
-        assert window.inspector.title.text() == "No message at this step"
-    else:
-        assert window.inspector.title.text().startswith(f"{message.type} '{message.name}' — {message.phase}")
-        assert window.inspector.rows()["name"] == message.name
+    name = message.name if message else None
+    assert shown["step"] == step and shown["status"].startswith(f"Step {step} of {window.session.last}")
+    assert shown["stack"]["message"] == shown["inspector"]["message"] == name
+    if message is not None:
+        assert shown["stack"]["phase"] == message.phase
+        assert shown["inspector"]["title"].startswith(f"{message.type} '{message.name}' — {message.phase}")
     if state.source:
         file, _, line = state.source.rpartition(":")
-        assert str(window.source.path) == file and window.source.current_line == int(line)
-    rows = window.timeline.view.selectionModel().selectedRows()
-    assert [window.timeline.model.rows[r.row()] for r in rows] == [step]
-    assert window.timeline.slider.value() == step
-    assert window.step_label.text().startswith(f"Step {step + 1} of {len(window.session)}")
+        assert shown["source"]["file"] == file and shown["source"]["line"] == int(line)
+        if file in window.source.allowed:  # a file the user opened
+            assert str(window.source.path) == file and window.source.current_line == int(line)
+            assert shown["source"]["text"] is not None
+        else:  # named by a recording: never read
+            assert window.source.path is None and shown["source"]["text"] is None
+    assert shown["timeline"] == {"current_seq": step, "selected": [step], "row_visible": True}
+    return shown
 
 
 def test_step_through_a_whole_trace_with_the_keys(qtbot, window):
@@ -107,15 +112,44 @@ def test_step_over_message_and_step_out_while_travelling(qtbot, window):
     qtbot.keyClick(window, Qt.Key_F10)
     assert events[window.session.current]["kind"] == "msg_end"
     assert events.names[window.session.current] == "noise"
+    panels_agree(window)  # the timeline follows: one row, the current one, scrolled into view
     qtbot.keyClick(window, Qt.Key_F11, Qt.ShiftModifier)
     assert events[window.session.current]["kind"] == "handler_exit"
+    panels_agree(window)
+    qtbot.keyClick(window, Qt.Key_F5)  # no breakpoint: to the end
+    assert window.session.current == window.session.last
+    panels_agree(window)
+
+
+def test_continue_on_a_finished_run_travels_to_the_next_breakpoint_hit(qtbot, window):
+    window.open_model(EXAMPLE)
+    line = next(n for n, spec in window.source.sites.items() if spec.get("handler") == "plate")
+    window.source.toggle_breakpoint(line)  # a plate's line: its enter and exit, nothing else
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: window.bridge.state in ("paused", "finished"), timeout=30000)
+    while window.bridge.state == "paused":
+        window.debug.continue_()
+        qtbot.waitUntil(lambda: window.bridge.state in ("paused", "finished"), timeout=30000)
+    events = window.session.events
+    where = f"{window.source.path}:{line}"
+    hits = [k for k in range(len(events)) if events[k].get("source") == where
+            and events[k]["kind"] in ("msg_start", "handler_enter", "handler_exit")]
+    assert hits and all(events[k]["kind"] in ("handler_enter", "handler_exit", "msg_start") for k in hits)
+    assert window.debug.breakpoints.items[0].hits == len(hits)
+    window.travel(0)
+    visited = []
+    for _ in hits:
+        qtbot.keyClick(window, Qt.Key_F5)
+        visited.append(window.session.current)
+        assert "breakpoint on line" in window.step_label.text()
+    assert visited == hits
 
 
 def test_a_gutter_breakpoint_pauses_the_run_there(qtbot, window):
     window.open_model(EXAMPLE)
     line = next(n for n, spec in window.source.sites.items() if spec.get("site") == "obs")
     window.source.toggle_breakpoint(line)
-    assert window.source.breakpoints() == [{"site": "obs"}]
+    assert window.debug.breakpoints.specs() == [{"id": 1, "line": f"{window.source.path}:{line}"}]
     window.run("trace", start_paused=False)
     qtbot.waitUntil(lambda: window.bridge.state == "paused", timeout=30000)
     wait_paused(qtbot, window)
@@ -168,7 +202,8 @@ def test_open_a_recording_and_refuse_a_bad_one(qtbot, window, tmp_path, monkeypa
     assert window.open_recording(path)
     assert len(window.session) == len(rec)
     window.timeline.slider.setValue(len(rec) // 2)
-    panels_agree(window)
+    shown = panels_agree(window)
+    assert shown["source"]["file"] == str(EXAMPLE) and "not shown" in window.source.toPlainText()
 
     shown = []
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
@@ -240,3 +275,25 @@ def test_clicking_a_traceback_line_in_the_console_moves_the_source(qtbot, window
     assert target.toString() in window.console.toHtml()
     window.console.anchorClicked.emit(target)
     assert window.source.path == MODELS / "negative_scale.py" and window.source.current_line == 7
+
+
+def test_pause_reaches_plain_python_and_stop_says_where(qtbot, window):
+    window.open_model(MODELS / "busy_loop.py")
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: any(window.session.events[k]["kind"] == "msg_end"
+                                for k in range(len(window.session))), timeout=30000)
+    qtbot.keyClick(window, Qt.Key_F6)  # Pause, while the model spins in `while True: n += 1`
+    started = time.monotonic()
+    qtbot.waitUntil(lambda: window.bridge.state == "paused", timeout=5000)
+    assert time.monotonic() - started < 2.0
+    wait_paused(qtbot, window)
+    shown = panels_agree(window)
+    assert window.session.events[window.session.current]["kind"] == "line"
+    assert shown["status"].endswith("paused by you")
+    assert shown["source"]["line"] == 10 and "while True" in shown["source"]["text"]
+    assert "n" in shown["variables"] and shown["call_stack"][0]["function"] == "model"
+    qtbot.keyClick(window, Qt.Key_F5, Qt.ShiftModifier)  # Stop
+    qtbot.waitUntil(lambda: window.bridge.state in ("finished", "dead"), timeout=5000)
+    window.bridge.flush()
+    qtbot.waitUntil(lambda: "stopped by you at busy_loop.py:10" in window.step_label.text(), timeout=3000)
+    assert "crash" not in window.step_label.text().lower()

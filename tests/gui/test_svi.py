@@ -51,7 +51,7 @@ def test_the_loss_curve_grows_pause_resume_stop(qtbot, window):
     qtbot.waitUntil(lambda: len(window.svi.current) > grown, timeout=10000)  # it grows while running
     window.svi.pause_button.click()
     qtbot.waitUntil(lambda: window.bridge.state == "paused", timeout=10000)
-    assert window.svi.pause_button.text() == "Resume" and window.step_label.text().endswith("— paused")
+    assert window.svi.pause_button.text() == "Resume" and window.step_label.text().endswith("— paused by you")
     paused_at = len(window.svi.current)
     assert window.session.events[window.session.current]["step"] == window.svi.current.steps.values[-1]
     # A reply from the paused runner: all it sent before has arrived, and the curve has not grown.

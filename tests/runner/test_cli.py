@@ -79,6 +79,23 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_recording(tmp_path):
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=10)
     assert process.returncode == 130
-    assert "Stopped at SVI step" in stderr and str(out) in stderr
+    assert "minipyro-studio: stopped by you" in stderr and "after SVI step" in stderr and str(out) in stderr
     recording = minipyro.load_recording(out)
     assert recording[-1]["kind"] == "run_end" and recording[-1]["status"] == "stopped"
+
+
+def test_ctrl_c_says_at_which_line_of_yours_the_run_stopped(tmp_path):
+    out = tmp_path / "loop.mpr.jsonl"
+    process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "run", str(MODELS / "busy_loop.py"),
+                                "--record", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.exists() and '"msg_end"' in out.read_text(encoding="utf-8")):
+        time.sleep(0.1)
+    time.sleep(0.5)  # in the loop after the site
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=10)
+    loop = next(n for n, line in enumerate((MODELS / "busy_loop.py").read_text().splitlines(), start=1)
+                if "while True" in line)
+    assert process.returncode == 130
+    assert f"minipyro-studio: stopped by you at {MODELS / 'busy_loop.py'}:{loop} (Ctrl+C)." in stderr
+    assert "crashed" not in stderr

@@ -5,33 +5,20 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTableWidgetItem
 
 from ...models import text
 from ..palette import colors
+from .tables import TitledTablePanel
 
 FIELD_ORDER = ("type", "name", "fn", "value", "is_observed", "scale", "mask", "cond_indep_stack", "done",
                "stop", "infer", "args", "kwargs")
 
 
-class InspectorPanel(QWidget):
+class InspectorPanel(TitledTablePanel):
     def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
-        self.title = QLabel("No message at this step")
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["field", "value"])
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        super().__init__(session, "No message at this step", "field", parent)
         self.table.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.title)
-        layout.addWidget(self.table)
-        session.sig_step_changed.connect(self._on_step)
-        session.sig_reset.connect(lambda: self._on_step(-1))
 
     def rows(self) -> dict:
         """field -> text shown (tests read this)."""
@@ -41,10 +28,21 @@ class InspectorPanel(QWidget):
         return [self.table.item(r, 0).text() for r in range(self.table.rowCount())
                 if self.table.item(r, 0).data(Qt.UserRole)]
 
+    def view(self) -> dict:
+        """What the panel shows, read from its widgets: the message and the changed fields
+        (field -> [before, after] as shown)."""
+        changed = {}
+        for r in range(self.table.rowCount()):
+            before_after = self.table.item(r, 0).data(Qt.UserRole)
+            if before_after:
+                changed[self.table.item(r, 0).text()] = list(before_after)
+        return {"message": self.title.property("message"), "title": self.title.text(), "changed": changed}
+
     def _on_step(self, step: int) -> None:
         state = self.session.state_at(step) if step >= 0 else None
         message = state.message if state else None
         self.table.setRowCount(0)
+        self.title.setProperty("message", None if message is None else message.name)
         if message is None:
             self.title.setText("No message at this step")
             return
@@ -53,6 +51,8 @@ class InspectorPanel(QWidget):
             labels = {h.handler_id: h.label for h in state.stack}
             handler_id = message.stack[message.position] if message.position < len(message.stack) else None
             handler = f" in {labels.get(handler_id, '?')}"
+        elif message.phase == "default" and message.action:
+            handler = f": {message.action}"
         self.title.setText(f"{message.type} '{message.name}' — {message.phase}{handler}")
         keys = [k for k in FIELD_ORDER if k in message.fields] + \
                [k for k in message.fields if k not in FIELD_ORDER]
@@ -63,9 +63,9 @@ class InspectorPanel(QWidget):
             self.table.insertRow(row)
             name = QTableWidgetItem(key)
             if key in changed:
-                before, after = changed[key]
-                shown = f"{text.value(before, long=True)}  →  {text.value(after, long=True)}"
-                name.setData(Qt.UserRole, True)
+                before, after = (text.value(v, long=True) for v in changed[key])
+                shown = f"{before}  →  {after}"
+                name.setData(Qt.UserRole, [before, after])
             else:
                 shown = text.value(message.fields[key], long=True)
             item = QTableWidgetItem(shown)
@@ -76,3 +76,6 @@ class InspectorPanel(QWidget):
             self.table.setItem(row, 0, name)
             self.table.setItem(row, 1, item)
         self.table.resizeRowsToContents()
+        first_changed = next((r for r in range(self.table.rowCount()) if self.table.item(r, 0).data(Qt.UserRole)), None)
+        if first_changed is not None:
+            self.table.scrollToItem(self.table.item(first_changed, 0))

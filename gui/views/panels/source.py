@@ -1,12 +1,15 @@
 """Source panel: the model file with line numbers, the current site's line highlighted,
-a dot on each line that calls a primitive, and a gutter click to toggle a breakpoint there."""
+a dot on each line that calls a primitive, and a gutter click to toggle a breakpoint there.
+
+It reads only files the user opened as models: a recording may come from anyone, and the
+paths in it are never opened (its locations are shown as text)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QFontDatabase, QPainter, QTextCursor, QTextFormat
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QFontDatabase, QPainter, QPen, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
 from ...models.site_lines import site_lines
@@ -25,16 +28,16 @@ class _Gutter(QWidget):
         self.editor.paint_gutter(event)
 
     def mousePressEvent(self, event):
-        block = self.editor.cursorForPosition(event.position().toPoint()).block()
+        block = self.editor.cursorForPosition(QPoint(0, int(event.position().y()))).block()
         self.editor.toggle_breakpoint(block.blockNumber() + 1)
 
 
 class SourcePanel(QPlainTextEdit):
-    sigBreakpointsChanged = Signal(list)  # breakpoint specs for the runner
-
-    def __init__(self, session, parent=None):
+    def __init__(self, session, breakpoints, parent=None):
         super().__init__(parent)
         self.session = session
+        self.breakpoint_list = breakpoints
+        self.allowed: set = set()  # the files the user opened: the only ones read
         self.setReadOnly(True)
         self.setLineWrapMode(QPlainTextEdit.NoWrap)
         self.setPlaceholderText("Open a model (Ctrl+O) or a recording (Ctrl+Shift+O), or pick a lesson from "
@@ -42,18 +45,24 @@ class SourcePanel(QPlainTextEdit):
         self.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         self.path = None
         self.sites: dict = {}
-        self.breakpoint_lines: set = set()
         self.current_line = None
+        self.location = None  # (file, line) of the current step, shown or not
         self._gutter = _Gutter(self)
         self.blockCountChanged.connect(lambda _: self.setViewportMargins(self.gutter_width(), 0, 0, 0))
         self.updateRequest.connect(self._on_update_request)
         session.sig_step_changed.connect(self._on_step)
+        breakpoints.sig_changed.connect(self._gutter.update)
         self.setViewportMargins(self.gutter_width(), 0, 0, 0)
 
     # File and breakpoints ----------------------------------------------------------
+    def open_file(self, path) -> None:
+        """Show a file the user chose (a model opened): from now on it may be read."""
+        self.allowed.add(str(Path(path)))
+        self.load(path)
+
     def load(self, path) -> None:
         path = Path(path)
-        if self.path == path:
+        if self.path == path or str(path) not in self.allowed:
             return
         try:
             source = path.read_text(encoding="utf-8")
@@ -62,7 +71,6 @@ class SourcePanel(QPlainTextEdit):
         self.path = path
         self.setPlainText(source)
         self.sites = site_lines(source)
-        self.breakpoint_lines &= set(self.sites)
         self.current_line = None
         self._highlight()
 
@@ -77,20 +85,33 @@ class SourcePanel(QPlainTextEdit):
         self.setViewportMargins(self.gutter_width(), 0, 0, 0)
         self._highlight()
 
-    def breakpoints(self) -> list:
-        return [self.sites[line] for line in sorted(self.breakpoint_lines)]
-
     def toggle_breakpoint(self, line: int) -> None:
-        if line not in self.sites:
+        """A gutter click: a breakpoint on a line that calls a primitive (or enters a plate)."""
+        if self.path is None or line not in self.sites:
             return
-        self.breakpoint_lines ^= {line}
-        self._gutter.update()
-        self.sigBreakpointsChanged.emit(self.breakpoints())
+        self.breakpoint_list.toggle(self.path, line)
 
     def show_location(self, file: str, line: int) -> None:
+        self.location = (file, line)
+        if str(Path(file)) not in self.allowed:
+            # Never read a path a recording names: say where the step is instead.
+            notice = (f"# {file}\n#\n# The source is not shown: this file was named by a recording, and a "
+                      "recording may come from anyone.\n# Open the model file (Ctrl+O) to see its lines here.")
+            if self.path is not None or self.toPlainText() != notice:
+                self.path, self.sites, self.current_line = None, {}, None
+                self.setPlainText(notice)
+                self._highlight()
+            return
         self.load(file)
         self.current_line = line
         self._highlight()
+
+    def current_text(self):
+        """The highlighted line as shown, or None (read back by ``--panels-json``)."""
+        if self.current_line is None or self.path is None:
+            return None
+        block = self.document().findBlockByNumber(self.current_line - 1)
+        return block.text() if block.isValid() else None
 
     # Following the session ---------------------------------------------------------
     def _on_step(self, step: int) -> None:
@@ -150,9 +171,10 @@ class SourcePanel(QPlainTextEdit):
                 painter.setPen(palette["accent"] if line == self.current_line else palette["muted"])
                 painter.drawText(0, top, width - 18, height, Qt.AlignRight, str(line))
                 centre_y = top + height / 2
-                if line in self.breakpoint_lines:
-                    painter.setBrush(palette["breakpoint"])
-                    painter.setPen(Qt.NoPen)
+                breakpoint = self.breakpoint_list.at(self.path, line) if self.path else None
+                if breakpoint is not None:
+                    painter.setBrush(palette["breakpoint"] if breakpoint.enabled else Qt.NoBrush)
+                    painter.setPen(Qt.NoPen if breakpoint.enabled else QPen(palette["breakpoint"], 1.5))
                     painter.drawEllipse(width - 14, centre_y - 5, 10, 10)
                 elif line in self.sites:
                     painter.setBrush(palette["border"])

@@ -12,8 +12,11 @@ from ..palette import colors
 
 PHASE_WORDS = {"start": "arrives", "process": "process ↓", "stop": "stopped",
                "default": "default", "postprocess": "postprocess ↑", "end": "returns"}
-DEFAULT_WORDS = {"sampled": "sampled from fn", "observed": "observed value kept", "kept": "value already set",
-                 "computed": "param read from the store", None: "default behaviour"}
+DEFAULT_WORDS = {"sampled": "sampled from fn", "kept (observed)": "kept (observed): the data is the value",
+                 "kept (replayed)": "kept (replayed): a handler set the value",
+                 "computed": "param read from the store", None: "default behaviour",
+                 # recordings made before the words above
+                 "observed": "kept (observed): the data is the value", "kept": "kept (replayed): a handler set the value"}
 
 
 class StackPanel(QWidget):
@@ -23,6 +26,7 @@ class StackPanel(QWidget):
         self.state = None
         self.animation_ms = 160  # presentation mode slows it down
         self._token_y = None
+        self.painted: dict = {}  # the view() of the last paint, read back by --panels-json
         self._animation = QVariantAnimation(self)
         self._animation.setEasingCurve(QEasingCurve.OutCubic)
         self._animation.valueChanged.connect(self._on_animation)
@@ -33,10 +37,11 @@ class StackPanel(QWidget):
 
     def _on_step(self, step: int) -> None:
         self.state = self.session.state_at(step) if step >= 0 else None
+        self.update()  # the boxes change at once; only the message token glides
         target = self._token_target()
-        if target is None or self._token_y is None or self.animation_ms <= 0:
+        if target is None or self._token_y is None or self.animation_ms <= 0 or target == self._token_y:
+            self._animation.stop()
             self._token_y = target
-            self.update()
             return
         self._animation.stop()
         self._animation.setDuration(self.animation_ms)
@@ -86,6 +91,37 @@ class StackPanel(QWidget):
             rect = self._box_rect(index)
         return rect.center().y()
 
+    # What is drawn ---------------------------------------------------------------
+    def view(self) -> dict:
+        """What the panel draws at this step: the message and its phase, and each handler box
+        (top first) with its state: "current" (the message is at it), "skipped" (a handler
+        above stopped the message) or "idle"."""
+        state = self.state
+        message = state.message if state else None
+        handlers = []
+        stopper_index = None
+        if message is not None and message.stopped_by is not None:
+            stopper_index = message.stack.index(message.stopped_by) if message.stopped_by in message.stack else None
+        for handler in state.stack if state else []:
+            index = message.stack.index(handler.handler_id) if message and handler.handler_id in message.stack \
+                else None
+            at = (message is not None and message.phase in ("process", "postprocess", "stop")
+                  and message.position is not None and message.position < len(message.stack)
+                  and message.stack[message.position] == handler.handler_id)
+            skipped = stopper_index is not None and index is not None and index > stopper_index
+            handlers.append({"label": handler.label, "class": handler.handler,
+                             "state": "current" if at else "skipped" if skipped else "idle",
+                             "badge": self._badge(message, handler.handler_id)})
+        return {"message": message.name if message else None,
+                "type": message.type if message else None,
+                "phase": message.phase if message else None,
+                "phase_words": PHASE_WORDS.get(message.phase, message.phase) if message else None,
+                "handlers": handlers,
+                "default": None if message is None else {
+                    "label": DEFAULT_WORDS.get(message.action, "default behaviour"),
+                    "state": "current" if message.phase == "default" else "idle",
+                    "value": text.value(message.fields.get("value")) if message.action else ""}}
+
     # Painting ------------------------------------------------------------------
     def paintEvent(self, event):
         palette = colors()
@@ -95,34 +131,21 @@ class StackPanel(QWidget):
         line, top, box = self._layout()
         bold = QFont(self.font())
         bold.setBold(True)
-        state = self.state
+        view = self.painted = self.view()
         painter.setPen(palette["muted"])
         painter.drawText(QRectF(12, 6, self.width() - 24, line), Qt.AlignLeft,
                          "Handler stack — top is the innermost handler")
-        if state is None or (not state.stack and state.message is None):
+        if not view["handlers"] and view["message"] is None:
             painter.drawText(self.rect(), Qt.AlignCenter, "No handlers on the stack at this step")
             return
-        message = state.message
-        stopper_index = None
-        if message is not None and message.stopped_by is not None:
-            stopper_index = message.stack.index(message.stopped_by) if message.stopped_by in message.stack else None
-
-        for index, handler in enumerate(state.stack):
-            rect = self._box_rect(index)
-            skipped = stopper_index is not None and index > stopper_index
-            current = (message is not None and message.phase in ("process", "postprocess", "stop")
-                       and message.position is not None and message.position < len(message.stack)
-                       and message.stack[message.position] == handler.handler_id)
-            self._draw_box(painter, rect, handler.label, handler.handler, palette, current, skipped,
-                           self._badge(message, handler.handler_id))
-        if message is not None:
-            rect = self._box_rect(len(state.stack))
-            current = message.phase == "default"
-            skipped_default = False
-            self._draw_box(painter, rect, DEFAULT_WORDS.get(message.action, "default behaviour"),
-                           "apply_stack", palette, current, skipped_default,
-                           text.value(message.fields.get("value")) if message.action else "", dashed=True)
-            self._draw_token(painter, message, palette, bold)
+        for index, handler in enumerate(view["handlers"]):
+            self._draw_box(painter, self._box_rect(index), handler["label"], handler["class"], palette,
+                           handler["state"] == "current", handler["state"] == "skipped", handler["badge"])
+        default = view["default"]
+        if default is not None:
+            self._draw_box(painter, self._box_rect(len(view["handlers"])), default["label"], "apply_stack", palette,
+                           default["state"] == "current", False, default["value"], dashed=True)
+            self._draw_token(painter, self.state.message, palette, bold)
 
     def _badge(self, message, handler_id) -> str:
         if message is None:

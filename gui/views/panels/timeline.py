@@ -141,7 +141,8 @@ class TimelinePanel(QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
-        self.breakpoints: list = []
+        self.breakpoints = None
+        self._following = False
         self.model = TimelineModel(session, self)
         self.view = QTableView()
         self.view.setModel(self.model)
@@ -207,38 +208,55 @@ class TimelinePanel(QWidget):
         self._mark_breakpoints(first, end)
         self.slider.update()
 
-    def set_breakpoints(self, specs: list) -> None:
-        self.breakpoints = [spec.get("site") for spec in specs if spec.get("site")]
+    def set_breakpoints(self, breakpoints) -> None:
+        """Mark the steps where ``breakpoints`` (gui.models.breakpoints.Breakpoints) pause."""
+        self.breakpoints = breakpoints
         self.slider.marks = [m for m in self.slider.marks if m[1] != "breakpoint"]
         self._mark_breakpoints(0, len(self.session.events))
         self.slider.update()
 
     def _mark_breakpoints(self, first: int, end: int):
-        if not self.breakpoints:
-            return
-        events, start = self.session.events, KIND_CODES["msg_start"]
-        self.slider.marks += [(k, "breakpoint") for k in range(first, end)
-                              if events.kinds[k] == start
-                              and any(fnmatch.fnmatchcase(events.names[k] or "", g) for g in self.breakpoints)]
+        if self.breakpoints is not None:
+            self.slider.marks += [(k, "breakpoint") for k, _ in self.breakpoints.hits(self.session.events, first, end)]
 
     def _on_slider(self, value: int):
         self.session.set_current(value)
 
     def _on_row(self, current, previous):
-        if current.isValid():
+        if current.isValid() and not self._following:
             self.session.set_current(self.model.rows[current.row()])
 
     def _on_step(self, step: int):
         self.slider.blockSignals(True)
         self.slider.setValue(max(0, step))
         self.slider.blockSignals(False)
-        row = self.model.row_of(step)
-        selection = self.view.selectionModel()
-        selection.blockSignals(True)
-        if row is None:
-            selection.clearSelection()
-        else:
-            index = self.model.index(row, 0)
-            selection.setCurrentIndex(index, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
-            self.view.scrollTo(index, QAbstractItemView.PositionAtCenter)
-        selection.blockSignals(False)
+        # The selection model's signals stay on (the view repaints from them); the flag keeps
+        # this move from coming back to the session as a click.
+        self._following = True
+        try:
+            row = self.model.row_of(step)
+            selection = self.view.selectionModel()
+            if row is None:
+                selection.clear()
+            else:
+                index = self.model.index(row, 0)
+                selection.setCurrentIndex(index, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+                self.view.scrollTo(index, QAbstractItemView.PositionAtCenter)
+        finally:
+            self._following = False
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self._on_step(self.session.current)  # a hidden view cannot scroll: do it when it is shown
+
+    def view_state(self) -> dict:
+        """What the table shows, read from its widgets (``--panels-json``): the slider's step, the
+        selected rows' seq numbers, and whether the current row is inside the visible area."""
+        selected = sorted({int(self.model.cell(self.model.rows[index.row()], 0))
+                           for index in self.view.selectionModel().selectedRows()})
+        current = self.view.selectionModel().currentIndex()
+        visible = False
+        if current.isValid() and selected:
+            rect = self.view.visualRect(current)
+            visible = rect.isValid() and self.view.viewport().rect().intersects(rect)
+        return {"current_seq": self.slider.value(), "selected": selected, "row_visible": visible}
