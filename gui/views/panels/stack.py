@@ -133,7 +133,8 @@ class StackPanel(QWidget):
         bold.setBold(True)
         view = self.painted = self.view()
         painter.setPen(palette["muted"])
-        painter.drawText(QRectF(12, 6, self.width() - 24, line), Qt.AlignLeft,
+        left = self._box_rect(0).left()  # over the boxes: the message's pill may wait at the top left
+        painter.drawText(QRectF(left, 6, self.width() - left - 12, line), Qt.AlignLeft,
                          "Handler stack — top is the innermost handler")
         if not view["handlers"] and view["message"] is None:
             painter.drawText(self.rect(), Qt.AlignCenter, "No handlers on the stack at this step")
