@@ -10,6 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
+from minipyro.observe.recording import RecordingError
+
 from .mainwindow import MainWindow
 
 SCREENSHOT_SIZE = (1600, 1000)
@@ -177,7 +179,10 @@ def _panels_json(app, file, at, path) -> int:
     window.show()
     try:
         if str(file).endswith(".jsonl"):
-            if not window.open_recording(file):
+            try:  # no dialog here: nobody may be there to close it
+                window.debug.open_recording(Path(file).resolve())
+            except (RecordingError, OSError) as error:
+                print(f"minipyro-studio: {error}", file=sys.stderr)
                 return 1
         else:
             window.open_model(file)

@@ -112,3 +112,12 @@ def test_panels_json_from_the_command_line(recorder_runner, tmp_path):
     for s in shown:
         assert set(s) >= {"step", "status", "source", "stack", "inspector", "timeline"}
         assert s["timeline"]["current_seq"] == s["step"] and s["source"]["text"] is None  # never read
+
+
+def test_panels_json_refuses_a_bad_recording_without_a_dialog(tmp_path):
+    bad = tmp_path / "bad.mpr.jsonl"
+    bad.write_text('{"format": "minipyro-recording", "version": 1, "detail": "steps"}\n{not json\n')
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), str(bad), "--panels-json",
+                             str(tmp_path / "o.json")], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 1 and "line 2" in result.stderr and not (tmp_path / "o.json").exists()
