@@ -1,4 +1,5 @@
-"""Which lines of a model file call a primitive, and the breakpoint a gutter click there sets."""
+"""Which lines of a model file call a primitive: the lines the source gutter marks, where a click
+sets a line breakpoint."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ PRIMITIVES = {"sample", "param", "deterministic", "factor", "plate"}
 
 
 def site_lines(source: str) -> dict:
-    """line -> breakpoint spec for each line that calls a primitive (a glob for f-string names)."""
+    """line -> what the line calls: ``{"site": name}`` (a glob for f-string names) or ``{"handler": "plate"}``."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
