@@ -7,7 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from minipyro.observe.recording import RecordingError
@@ -63,6 +63,8 @@ def screenshot(window: MainWindow, path: str) -> None:
     deadline = time.monotonic() + 0.5  # let the stack panel's animation finish
     while time.monotonic() < deadline:
         QApplication.processEvents()
+        # Outside exec() nothing deletes what Qt let go (the dock area's old tab bars): do it here.
+        QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
         time.sleep(0.02)
     window.grab().save(str(path), "PNG")
 
