@@ -54,47 +54,42 @@ def observed_apply_stack(initial_msg) -> None:
     msg = initial_msg
     if observer is None:  # uninstalled while a message was on its way
         return _pyro_apply_stack(msg)
-    steps = observer.steps
     observer.message_start(msg, stack)
-    if not steps:  # only the message's start and end are reported: Pyro's own loop runs it
-        try:
-            _pyro_apply_stack(msg)
-        except Exception as error:
-            observer.message_failed(msg, error)
-            raise
-        observer.message_end(msg)
-        return None
     try:
-        pointer = 0
-        for frame in reversed(stack):
-            before = observer.before(msg) if steps else None
-            frame._process_message(msg)
-            if steps:
-                observer.processed(msg, frame, pointer, before)
-            pointer = pointer + 1
-            if msg["stop"]:
-                if steps:
-                    observer.stopped(msg, frame)
-                break
-        before = observer.before(msg) if steps else None
-        default_process_message(msg)
-        if steps:
-            observer.defaulted(msg, before)
-        top = len(stack) - 1
-        first = len(stack) - pointer
-        for index, frame in enumerate(stack[-pointer:] if pointer else [], start=first):
-            before = observer.before(msg) if steps else None
-            frame._postprocess_message(msg)
-            if steps:
-                observer.postprocessed(msg, frame, top - index, before)
-        cont = msg["continuation"]
-        if cont is not None:
-            cont(msg)
+        if observer.steps:
+            _observed_loop(msg, stack, observer, default_process_message)
+        else:  # only the message's start and end are reported: Pyro's own loop runs it
+            _pyro_apply_stack(msg)
     except Exception as error:
         observer.message_failed(msg, error)
         raise
     observer.message_end(msg)
     return None
+
+
+def _observed_loop(msg, stack, observer, default_process_message) -> None:
+    """Pyro's apply_stack loop (``pointer``, the ``stop`` break, the ``continuation``), the
+    observer told before and after each frame."""
+    pointer = 0
+    for frame in reversed(stack):
+        before = observer.before(msg)
+        frame._process_message(msg)
+        observer.processed(msg, frame, pointer, before)
+        pointer = pointer + 1
+        if msg["stop"]:
+            observer.stopped(msg, frame)
+            break
+    before = observer.before(msg)
+    default_process_message(msg)
+    observer.defaulted(msg, before)
+    top = len(stack) - 1
+    for index, frame in enumerate(stack[-pointer:] if pointer else [], start=len(stack) - pointer):
+        before = observer.before(msg)
+        frame._postprocess_message(msg)
+        observer.postprocessed(msg, frame, top - index, before)
+    cont = msg["continuation"]
+    if cont is not None:
+        cont(msg)
 
 
 def pyro_label(handler) -> str:
