@@ -49,10 +49,6 @@ class Breakpoints:
         self._next_id = 1
         self.sig_changed = Signal()
 
-    def lines(self, file) -> set:
-        """The lines of ``file`` with a breakpoint (on or off)."""
-        return {b.line for b in self.items if b.file == str(file)}
-
     def toggle(self, file, line: int) -> None:
         existing = self.at(file, line)
         if existing is not None:
