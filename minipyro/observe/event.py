@@ -8,7 +8,7 @@ replayed. This module imports nothing heavy: the app reads events without torch.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 DETAILS = ("sites", "steps")
 
@@ -54,17 +54,26 @@ MESSAGE_FIELDS = ("type", "name", "fn", "is_observed", "args", "kwargs", "value"
 # (not args, kwargs, value, infer); the value is in msg_end.
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One step of a run. ``fields`` holds the kind's own fields (plain data only)."""
+class Event(NamedTuple):
+    """One step of a run. ``fields`` holds the kind's own fields (plain data only).
+
+    A named tuple rather than a frozen dataclass: immutable all the same, and made several times
+    cheaper (every recorded step makes twenty or more). ``event["name"]`` reads a field by name.
+    """
 
     seq: int
     kind: str
     t: float
-    fields: dict = field(default_factory=dict)
+    fields: dict
 
     def __getitem__(self, key):
-        return self.to_dict()[key] if key in ("seq", "kind", "t") else self.fields[key]
+        if key == "seq":
+            return self.seq
+        if key == "kind":
+            return self.kind
+        if key == "t":
+            return self.t
+        return self.fields[key]
 
     def get(self, key, default=None):
         try:

@@ -51,11 +51,27 @@ def is_user_code(filename: str) -> bool:
     return not filename.startswith(_STDLIB) or filename.startswith(_SITE_PACKAGES)
 
 
+# The files seen so far, by whether they are the user's. Every recorded message and handler
+# walks from Pyro's frames out to the user's (ten frames from inside SVI.step): set lookups
+# beat the prefix tests.
+_library_files: set = set()
+_user_files: set = set()
+
+
 def innermost_user_frame(frame):
     """``frame`` or the nearest of its callers that runs the user's code; None if none does."""
-    while frame is not None and not is_user_code(frame.f_code.co_filename):
+    library = _library_files
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename not in library:
+            if filename in _user_files:
+                return frame
+            if is_user_code(filename):
+                _user_files.add(filename)
+                return frame
+            library.add(filename)
         frame = frame.f_back
-    return frame
+    return None
 
 
 def source_of(frame) -> Optional[str]:

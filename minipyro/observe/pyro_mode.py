@@ -30,6 +30,7 @@ APPLY_STACK_MODULES = ("pyro.poutine.runtime", "pyro.primitives", "pyro.poutine.
 _observer = None
 _originals: dict = {}  # (owner, attribute name) -> the original, while installed
 _pyro_apply_stack = None  # Pyro's own apply_stack, for messages whose steps are not reported
+_pyro_runtime = None  # pyro.poutine.runtime, once installed (an import per message would cost)
 _svi_steps: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # SVI -> steps taken while observed
 
 
@@ -47,17 +48,15 @@ def set_observer(observer):
 
 def observed_apply_stack(initial_msg) -> None:
     """Pyro's ``apply_stack`` (pyro-ppl 1.9), each step reported to the observer."""
-    from pyro.poutine.runtime import _PYRO_STACK, default_process_message
-
     observer = _observer
-    stack = _PYRO_STACK
     msg = initial_msg
     if observer is None:  # uninstalled while a message was on its way
         return _pyro_apply_stack(msg)
+    stack = _pyro_runtime._PYRO_STACK
     observer.message_start(msg, stack)
     try:
         if observer.steps:
-            _observed_loop(msg, stack, observer, default_process_message)
+            _observed_loop(msg, stack, observer, _pyro_runtime.default_process_message)
         else:  # only the message's start and end are reported: Pyro's own loop runs it
             _pyro_apply_stack(msg)
     except Exception as error:
@@ -112,8 +111,8 @@ def _install() -> None:
     from pyro.poutine import runtime
     from pyro.poutine.runtime import _PYRO_STACK
 
-    global _pyro_apply_stack
-    _pyro_apply_stack = runtime.apply_stack
+    global _pyro_apply_stack, _pyro_runtime
+    _pyro_apply_stack, _pyro_runtime = runtime.apply_stack, runtime
     for name in APPLY_STACK_MODULES:
         _replace(importlib.import_module(name), "apply_stack", observed_apply_stack)
 
@@ -127,10 +126,11 @@ def _install() -> None:
 
     def observed_exit(self, exc_type, exc_value, traceback):
         if _observer is not None and self in _PYRO_STACK:
-            # Pyro pops this handler and, after an error, every handler above it: report each, top first.
             position = _PYRO_STACK.index(self)
-            for depth in range(len(_PYRO_STACK) - 1, position - 1, -1):
-                if depth == position or exc_type is not None:
+            if exc_type is None:
+                _observer.handler_exit(self, position)
+            else:  # Pyro pops this handler and every handler above it: report each, top first
+                for depth in range(len(_PYRO_STACK) - 1, position - 1, -1):
                     _observer.handler_exit(_PYRO_STACK[depth], depth)
         return exit_(self, exc_type, exc_value, traceback)
 

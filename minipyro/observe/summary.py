@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import types
+import weakref
 
 import torch
 
@@ -31,7 +32,29 @@ def plain_float(x: float):
 _DTYPE_NAMES: dict = {}  # torch.float32 -> "float32"
 
 
+# id(tensor) -> (a weak reference to it, its version, its summary): the data a model observes is
+# the same unchanged tensor at every step, and summarising it is most of a site's cost.
+_summaries: dict = {}
+MAX_REMEMBERED_SUMMARIES = 256
+
+
 def summarize_tensor(tensor: torch.Tensor) -> dict:
+    """A tensor's summary; an unchanged tensor summarised before gets the same (shared) dict."""
+    # Params change every step, scalars are cheap, inference-mode tensors keep no version.
+    if tensor.requires_grad or tensor.numel() <= 1 or tensor.is_inference():
+        return _summarize_tensor(tensor)
+    remembered = _summaries.get(id(tensor))
+    version = tensor._version  # bumped by every in-place change
+    if remembered is not None and remembered[0]() is tensor and remembered[1] == version:
+        return remembered[2]
+    summary = _summarize_tensor(tensor)
+    if len(_summaries) >= MAX_REMEMBERED_SUMMARIES:
+        _summaries.clear()
+    _summaries[id(tensor)] = (weakref.ref(tensor), version, summary)
+    return summary
+
+
+def _summarize_tensor(tensor: torch.Tensor) -> dict:
     # Taken at every site of every recorded step: each torch call here counts.
     t = tensor
     dtype = t.dtype

@@ -165,3 +165,20 @@ def test_no_observer_after_the_recording_ends():
     assert minipyro.runtime.get_observer() is None
     events = record_sample(["trace"])
     assert events and minipyro.runtime.get_observer() is None
+
+
+def test_observed_data_changed_in_place_is_summarised_anew():
+    # Summaries of an unchanged tensor are remembered between steps; an in-place change must show.
+    data = torch.zeros(5)
+
+    def model():
+        minipyro.sample("obs", Normal(0.0, 1.0).expand([5]), obs=data)
+
+    with minipyro.record(detail="sites") as rec:
+        with minipyro.trace():
+            model()
+        data.add_(2.0)
+        with minipyro.trace():
+            model()
+    means = [e["value"]["mean"] for e in rec if e.kind == "msg_end"]
+    assert means == [0.0, 2.0]
