@@ -6,6 +6,7 @@ Torch-free: the controller (in the app's process) folds a crashed child's frames
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import sys
@@ -44,6 +45,9 @@ def is_user_file(filename: str) -> bool:
     return not filename.startswith((PACKAGE_DIR, "<frozen"))
 
 
+# Asked for every frame between a site and the user's line (ten from inside SVI.step) and for
+# every line the break-in traces: remembered per file rather than testing prefixes each time.
+@functools.lru_cache(maxsize=4096)
 def is_user_code(filename: str) -> bool:
     """Whether this is the user's own code: outside minipyro, Pyro, torch, pyroapi and the standard library."""
     if filename.startswith(_NOT_USER_CODE):
@@ -51,27 +55,11 @@ def is_user_code(filename: str) -> bool:
     return not filename.startswith(_STDLIB) or filename.startswith(_SITE_PACKAGES)
 
 
-# The files seen so far, by whether they are the user's. Every recorded message and handler
-# walks from Pyro's frames out to the user's (ten frames from inside SVI.step): set lookups
-# beat the prefix tests.
-_library_files: set = set()
-_user_files: set = set()
-
-
 def innermost_user_frame(frame):
     """``frame`` or the nearest of its callers that runs the user's code; None if none does."""
-    library = _library_files
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if filename not in library:
-            if filename in _user_files:
-                return frame
-            if is_user_code(filename):
-                _user_files.add(filename)
-                return frame
-            library.add(filename)
+    while frame is not None and not is_user_code(frame.f_code.co_filename):
         frame = frame.f_back
-    return None
+    return frame
 
 
 def source_of(frame) -> Optional[str]:

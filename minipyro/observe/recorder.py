@@ -90,15 +90,6 @@ class Recorder(runtime.Observer):
     def handler_id(self, handler) -> int:
         return self._handler(handler)[1]
 
-    def _stack_ids(self, stack: list) -> list:
-        """The ids of the handlers on ``stack``, innermost first."""
-        handlers = self._handlers
-        ids = []
-        for handler in reversed(stack):
-            entry = handlers.get(id(handler))
-            ids.append(entry[1] if entry is not None and entry[0] is handler else self.handler_id(handler))
-        return ids
-
     def handler_enter(self, handler, depth: Optional[int] = None) -> None:
         self._handlers.pop(id(handler), None)  # a handler entered again is a new handler here
         _, handler_id, label, source = self._handler(handler, user_source(2))
@@ -118,7 +109,11 @@ class Recorder(runtime.Observer):
     def message_start(self, msg, stack: Optional[list] = None) -> None:
         msg_id = self._msg_ids[id(msg)] = self._next_msg_id
         self._next_msg_id += 1
-        ids = self._stack_ids(runtime.PYRO_STACK if stack is None else stack)
+        handlers = self._handlers
+        ids = []
+        for handler in reversed(runtime.PYRO_STACK if stack is None else stack):
+            entry = handlers.get(id(handler))
+            ids.append(entry[1] if entry is not None and entry[0] is handler else self.handler_id(handler))
         if not self.steps:
             self.emit("msg_start", msg_id=msg_id, type=msg["type"], name=msg["name"], stack=ids,
                       fields=self._fields(msg), source=user_source(2))
