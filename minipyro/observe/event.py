@@ -57,8 +57,9 @@ MESSAGE_FIELDS = ("type", "name", "fn", "is_observed", "args", "kwargs", "value"
 class Event(NamedTuple):
     """One step of a run. ``fields`` holds the kind's own fields (plain data only).
 
-    A named tuple rather than a frozen dataclass: immutable all the same, and made several times
-    cheaper (every recorded step makes twenty or more). ``event["name"]`` reads a field by name.
+    A named tuple rather than a frozen dataclass: immutable all the same, and made in about half
+    the time (0.53 µs, not 0.95 µs; every recorded step makes twenty or more).
+    ``event["name"]`` reads a field by name.
     """
 
     seq: int
