@@ -26,6 +26,7 @@ from .recording import Recording, RecordingWriter
 from .summary import distribution_shapes, log_prob_shape, summarize, summarize_locals
 
 GC_THRESHOLD_WHILE_RECORDING = 50_000
+_new_event = tuple.__new__
 
 
 def handler_label(handler) -> str:
@@ -60,8 +61,8 @@ class Recorder(runtime.Observer):
         self.set_detail(detail)
         # Handler identities live here, not on the handlers: id(handler) -> (handler, its id,
         # its label, the user's line that entered it). The handler is held only while it is on
-        # the stack, so that its id() is not reused by another object meanwhile; one entered
-        # again is a new handler here.
+        # the stack, so that its id() is not reused by another object meanwhile (an entry found
+        # by id() is therefore that handler's); one entered again is a new handler here.
         self._handlers: dict[int, tuple] = {}
         self._next_handler_id = 0
         self._next_msg_id = 0
@@ -72,7 +73,8 @@ class Recorder(runtime.Observer):
         self.steps = detail == "steps"
 
     def emit(self, kind: str, **fields) -> Event:
-        event = Event(self.seq, kind, time.perf_counter() - self.start, fields)
+        # tuple.__new__ directly: Event(...) would run the named tuple's __new__ in Python.
+        event = _new_event(Event, (self.seq, kind, time.perf_counter() - self.start, fields))
         self.seq += 1
         self.sink(event)
         return event
@@ -80,7 +82,7 @@ class Recorder(runtime.Observer):
     # Handlers ----------------------------------------------------------------
     def _handler(self, handler, source: Optional[str] = None) -> tuple:
         entry = self._handlers.get(id(handler))
-        if entry is None or entry[0] is not handler:
+        if entry is None:
             # First seen now (entered before the recording began), or entered now: the label is
             # made once (a plate's dim is known from its entry on) and kept for its exit.
             entry = self._handlers[id(handler)] = (handler, self._next_handler_id, handler_label(handler), source)
@@ -110,10 +112,11 @@ class Recorder(runtime.Observer):
         msg_id = self._msg_ids[id(msg)] = self._next_msg_id
         self._next_msg_id += 1
         handlers = self._handlers
-        ids = []
-        for handler in reversed(runtime.PYRO_STACK if stack is None else stack):
-            entry = handlers.get(id(handler))
-            ids.append(entry[1] if entry is not None and entry[0] is handler else self.handler_id(handler))
+        stack = runtime.PYRO_STACK if stack is None else stack
+        try:
+            ids = [handlers[id(handler)][1] for handler in reversed(stack)]
+        except KeyError:  # a handler entered before the recording began
+            ids = [self.handler_id(handler) for handler in reversed(stack)]
         if not self.steps:
             self.emit("msg_start", msg_id=msg_id, type=msg["type"], name=msg["name"], stack=ids,
                       fields=self._fields(msg), source=user_source(2))

@@ -8,6 +8,7 @@ enough to take at every step.
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 import weakref
@@ -75,6 +76,8 @@ def _summarize_tensor(tensor: torch.Tensor) -> dict:
         t = t.to(torch.uint8)
     if n <= PYTHON_STATS_UP_TO:
         values = t.tolist() if t.dim() == 1 else t.reshape(-1).tolist()
+        if dtype is torch.int64 and t.dim() == 1 and values == _indices(n):
+            return _indices_summary(n)
         total = sum(values)
         if math.isfinite(total):  # then every value is finite: plain JSON numbers as they are
             summary["preview"] = values[:PREVIEW_LENGTH]
@@ -94,6 +97,20 @@ def _summarize_tensor(tensor: torch.Tensor) -> dict:
     summary["min"], summary["mean"], summary["max"] = plain_float(float(low)), plain_float(float(mean)), \
         plain_float(float(high))
     return summary
+
+
+@functools.lru_cache(maxsize=64)
+def _indices(n: int) -> list:
+    return list(range(n))
+
+
+# A plate that does not subsample has the indices 0 .. n-1 as its value, a new tensor at every
+# step: recognised by comparing with a list (small ints are shared objects, so this is cheap),
+# its summary is made once.
+@functools.lru_cache(maxsize=64)
+def _indices_summary(n: int) -> dict:
+    return {"shape": [n], "dtype": "int64", "requires_grad": False, "preview": list(range(min(n, PREVIEW_LENGTH))),
+            "min": 0.0, "mean": (n - 1) / 2, "max": float(n - 1)}
 
 
 def _plain(x):

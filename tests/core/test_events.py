@@ -182,3 +182,15 @@ def test_observed_data_changed_in_place_is_summarised_anew():
             model()
     means = [e["value"]["mean"] for e in rec if e.kind == "msg_end"]
     assert means == [0.0, 2.0]
+
+
+@pytest.mark.parametrize("size", [2, 9, 100, 256])
+def test_a_plates_indices_are_summarised_as_any_integer_tensor(size):
+    # The indices 0 .. n-1 (a plate's value at every step) take a remembered summary: it must be
+    # the one the general path gives (int32 takes that path; only the dtype's name differs).
+    from minipyro.observe.summary import summarize
+
+    general = summarize(torch.arange(size, dtype=torch.int32))
+    assert summarize(torch.arange(size)) == {**general, "dtype": "int64"}
+    shuffled = torch.arange(size).flip(0)
+    assert summarize(shuffled)["preview"] == shuffled[:8].tolist()
