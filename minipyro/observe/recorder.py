@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import sys
 import time
+import types
 from typing import Callable, Optional
 
 import torch
@@ -27,6 +28,7 @@ from .summary import distribution_shapes, log_prob_shape, summarize, summarize_l
 
 GC_THRESHOLD_WHILE_RECORDING = 50_000
 _new_event = tuple.__new__
+_FUNCTIONS = (types.FunctionType, types.MethodType)
 
 
 def handler_label(handler) -> str:
@@ -67,6 +69,9 @@ class Recorder(runtime.Observer):
         self._next_handler_id = 0
         self._next_msg_id = 0
         self._msg_ids: dict[int, int] = {}  # id(msg) -> msg_id, for the messages being applied
+        # id(msg) -> (its fn, that fn's shapes) as msg_start saw them: msg_end reuses the shapes
+        # when no handler replaced the distribution (most sites).
+        self._start_fns: dict[int, tuple] = {}
 
     def set_detail(self, detail: str) -> None:
         self.detail = detail
@@ -142,13 +147,17 @@ class Recorder(runtime.Observer):
         msg_id = self._msg_ids.pop(id(msg))
         fn = msg["fn"]
         final_fn = None
-        if isinstance(fn, torch.distributions.Distribution):  # as the handlers left it (broadcast)
+        start_fn, start_shapes = self._start_fns.pop(id(msg), (None, None))
+        if fn is start_fn:
+            final_fn = start_shapes
+        elif isinstance(fn, torch.distributions.Distribution):  # as the handlers left it (broadcast)
             final_fn = distribution_shapes(fn)
         self.emit("msg_end", msg_id=msg_id, type=msg["type"], name=msg["name"],
                   value=summarize(msg["value"]), log_prob=self._log_prob(msg, final_fn), fn=final_fn)
 
     def message_failed(self, msg, error) -> None:
         msg_id = self._msg_ids.pop(id(msg))
+        self._start_fns.pop(id(msg), None)
         # An error passes up through every message it is raised inside: report it once, at the
         # innermost, with the callers above (the user's code) added to its traceback.
         if not getattr(error, "_minipyro_reported", False):
@@ -163,10 +172,15 @@ class Recorder(runtime.Observer):
             return {key: summarize(msg.get(key)) for key in MESSAGE_FIELDS}
         # "sites" detail: only what is cheap, written out rather than summarised generically.
         fn, scale, mask = msg["fn"], msg["scale"], msg["mask"]
+        if isinstance(fn, torch.distributions.Distribution):
+            fn_summary = distribution_shapes(fn)
+            self._start_fns[id(msg)] = (fn, fn_summary)
+        else:  # a param's fn: a function, summarised by its name
+            fn_summary = fn.__qualname__ if isinstance(fn, _FUNCTIONS) else summarize(fn)
         return {
             "type": msg["type"],
             "name": msg["name"],
-            "fn": distribution_shapes(fn) if isinstance(fn, torch.distributions.Distribution) else summarize(fn),
+            "fn": fn_summary,
             "is_observed": msg["is_observed"],
             "scale": scale if type(scale) is float else f"tensor of shape {list(scale.shape)}",
             "mask": mask if mask is None or type(mask) is bool else f"tensor of shape {list(mask.shape)}",
