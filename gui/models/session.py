@@ -37,6 +37,9 @@ class Session:
         self.current = -1
         self.file: Optional[str] = None
         self.truncated = False  # the recording's last line was cut off
+        # file -> text, as the events carry it (run_start's source_text, an error's sources):
+        # what the source panel shows of a recording, whose paths are never opened.
+        self.sources: dict = {}
         self._checkpoints: list[State] = []  # the state after events k*checkpoint_every - 1
         self._tail = State()  # the state after the last event
         self._last_state: Optional[State] = None  # the newest state_at below the tail
@@ -49,6 +52,7 @@ class Session:
         self.current = -1
         self.file = file
         self.truncated = False
+        self.sources = {}
         self._checkpoints = []
         self._tail = State()
         self._last_state = None
@@ -66,6 +70,11 @@ class Session:
                 self._checkpoints.append(self._tail.copy())
             self.events.append(event, None if lines is None else lines[i])
             reduce(self._tail, event)
+            kind = event["kind"]
+            if kind == "run_start" and event.get("source_text") is not None and event.get("file"):
+                self.sources[event["file"]] = event["source_text"]
+            elif kind == "error" and event.get("sources"):
+                self.sources.update(event["sources"])
         self.sig_events_added.emit(first, len(self.events))
 
     def __len__(self) -> int:

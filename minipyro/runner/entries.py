@@ -15,6 +15,7 @@ from .capture import OutputStream
 from .debugger import Debugger, RunStopped
 from .engines import ENGINES
 from .protocol import Channel, Commands
+from .sources import error_sources, source_text
 
 
 class NonFiniteLoss(Exception):
@@ -23,9 +24,10 @@ class NonFiniteLoss(Exception):
         super().__init__(f"the loss became {loss} at step {step}; stopping")
 
 
-def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: Debugger):
+def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: Debugger, model_file):
     """A Recorder whose events go to the channel (from any thread, in one numbering),
-    with the debugger consulted after each event the model's own thread emits."""
+    with the debugger consulted after each event the model's own thread emits. An error
+    carries the text of the files in the model's folder that its frames point at."""
     from ..observe.recorder import Recorder
 
     main_thread = threading.main_thread()
@@ -37,6 +39,9 @@ def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: D
         def emit(self, kind, **fields):
             if kind == "error":
                 fields["frames"], fields["folded"] = user_frames(fields["frames"])
+                sources = error_sources(fields["frames"], model_file) if model_file else {}
+                if sources:
+                    fields["sources"] = sources
             with self.lock:
                 event = super().emit(kind, **fields)
             commands.progress += 1
@@ -146,9 +151,10 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
 
     file, entry = command.get("file"), command.get("entry", "trace")
     seed, detail = command.get("seed", 0), command.get("detail", "steps")
-    if entry not in ("trace", "svi") or detail not in DETAILS or not isinstance(seed, int):
-        channel.control("refused", command="run", reason="entry must be trace or svi, detail sites or steps, "
-                                                         "seed an int")
+    if (entry not in ("trace", "svi") or detail not in DETAILS or not isinstance(seed, int)
+            or not isinstance(file, str)):
+        channel.control("refused", command="run", reason="file must be a path, entry trace or svi, detail "
+                                                         "sites or steps, seed an int")
         return "refused"
     try:  # (the command reader cleared the requests as it read this run command)
         debugger = Debugger(commands, channel, command.get("breakpoints"), bool(command.get("start_paused")))
@@ -159,7 +165,7 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
         engine, engine_error = ENGINES[choose_engine(file, command.get("engine"))], None
     except (ModelFileError, OSError) as error:  # reported as the run's error, below
         engine, engine_error = ENGINES["minipyro"], error
-    recorder = _run_recorder(detail, channel, commands, debugger)
+    recorder = _run_recorder(detail, channel, commands, debugger, file)
     line_tracer = LineTracer(recorder, debugger)
     stdout, stderr = sys.stdout, sys.stderr
 
@@ -173,7 +179,8 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     engine.reset(seed)
     commands.break_in = line_tracer.break_in
     commands.running = True
-    recorder.emit("run_start", file=file, entry=entry, seed=seed, status="running", engine=engine.name)
+    recorder.emit("run_start", file=file, entry=entry, seed=seed, status="running", engine=engine.name,
+                  source_text=source_text(file) if file else None)
     sys.stdout, sys.stderr = OutputStream("stdout", emit_output), OutputStream("stderr", emit_output)
     previous = observe_engines(recorder)
     try:
