@@ -298,7 +298,7 @@ class RecordingReader:
         seq, kind, t = data.get("seq"), data.get("kind"), data.get("t")
         if type(seq) is not int:
             self._fail(line_number, "an event needs an integer 'seq'")
-        if kind not in REQUIRED:
+        if type(kind) is not str or kind not in REQUIRED:
             self._fail(line_number, f"unknown event kind {_short(kind)}")
         if type(t) is not float and type(t) is not int:
             self._fail(line_number, "an event needs a number 't'")

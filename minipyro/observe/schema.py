@@ -88,6 +88,7 @@ OPTIONAL = {
 for _kind in KINDS:
     REQUIRED.setdefault(_kind, {name: ANY for name in KINDS[_kind]})
     OPTIONAL.setdefault(_kind, {name: ANY for name in OPTIONAL_FIELDS.get(_kind, ())})
+OPTIONAL.update({kind: {} for kind in REQUIRED.keys() - OPTIONAL.keys()})
 
 
 def problem(kind: str, event: dict):
