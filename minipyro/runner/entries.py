@@ -40,6 +40,12 @@ def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: D
         lock = threading.Lock()
         debugging = True  # off for the run's last event, which nothing may pause or stop
         output = None
+        dataflow = None  # a trace run's Dataflow, told every message that ends
+
+        def message_end(self, msg):
+            super().message_end(msg)
+            if self.dataflow is not None:
+                self.dataflow.site_ended(msg)
 
         def emit(self, kind, **fields):
             if kind != "output" and self.output is not None:
@@ -98,12 +104,24 @@ def _stopped_at(stop: BaseException) -> str | None:
 
 
 def _trace_entry(model_file, recorder, engine) -> None:
+    """Trace the model, then the guide: each called once, its structure read from that very run."""
+    from .dataflow import Dataflow
+
     for which in ("model", "guide"):
         fn = getattr(model_file, which)
         if fn is None:
             continue
-        engine.trace(fn, model_file.args, model_file.kwargs)
-        recorder.structure(which, fn, model_file.args, model_file.kwargs, fields_of=engine.structure_fields())
+        recorder.dataflow = dataflow = Dataflow()
+        try:
+            with dataflow:
+                trace = engine.trace(fn, model_file.args, model_file.kwargs)
+        finally:
+            recorder.dataflow = None
+        try:
+            fields = engine.structure_of_run(dataflow, trace)
+        except Exception:  # the structure is a view; a model it cannot read still ran
+            continue
+        recorder.emit("structure", which=which, **fields)
 
 
 def _svi_entry(model_file, settings: dict, recorder, commands: Commands, engine) -> None:
