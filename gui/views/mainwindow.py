@@ -33,6 +33,7 @@ from .recent import RecentFiles
 from .runner_bridge import RunnerBridge
 
 FOLLOW_INTERVAL_MS = 250  # how often a recording being written is read again
+FOLLOW_BEHIND_MS = 0  # ...and when it is behind: at once after the app's own work (each read is bounded)
 FOLLOW_TAIL_MS = 100  # while a run streams, how often the panels move to the newest step
 STATUS_MS = 5000
 PRESENTATION_ZOOM = 1.5
@@ -88,6 +89,9 @@ class MainWindow(QMainWindow):
         self.docks["Message inspector"].raise_()
 
         self.step_label = QLabel("No run")
+        self.follow_banner = QLabel()  # how far behind a recording being written the app is
+        self.follow_banner.setVisible(False)
+        self.statusBar().addPermanentWidget(self.follow_banner)
         self.step_label.setObjectName("stepLabel")
         self.actions_by_name = make_actions(self)
         self.recent = RecentFiles(self.settings, build_bars(self, self.actions_by_name, self.docks), self.open_path)
@@ -175,6 +179,12 @@ class MainWindow(QMainWindow):
         except (RecordingError, OSError) as error:
             follower.active = False
             QMessageBox.critical(self, "Cannot follow the recording", str(error))
+        behind = follower.behind if follower is not None and follower.active else 0
+        self._follow_timer.setInterval(FOLLOW_BEHIND_MS if behind else FOLLOW_INTERVAL_MS)
+        self.follow_banner.setVisible(bool(behind))
+        if behind:
+            self.follow_banner.setText(f"Following the recording: {behind / 1e6:.1f} MB behind the writer "
+                                       "(nothing is skipped; it catches up when the writer slows)")
         if follower is None or not follower.active:
             self._follow_timer.stop()
             self._refresh()

@@ -7,6 +7,8 @@ import bisect
 import fnmatch
 from array import array
 
+import numpy
+
 from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QSlider,
@@ -17,7 +19,9 @@ from ...models.events import KIND_CODES
 from ..palette import colors
 
 COLUMNS = ("seq", "kind", "site", "handler", "summary")
+# Output is not a step (a print flood would be a million of them): shown by the filters that name it.
 KIND_FILTERS = {
+    "steps (output hidden)": set(KIND_CODES) - {"output"},
     "all events": None,
     "messages (start and end)": {"msg_start", "msg_end"},
     "handler steps": {"process", "postprocess", "stop", "default"},
@@ -32,7 +36,7 @@ class TimelineModel(QAbstractTableModel):
         super().__init__(parent)
         self.session = session
         self.rows = array("l")
-        self.kinds = None  # None: every kind
+        self.kinds = KIND_FILTERS["steps (output hidden)"]  # None: every kind
         self.site_glob = ""
         self.handler_text = ""
         self.search = ""
@@ -185,6 +189,8 @@ class TimelinePanel(QWidget):
 
     def _on_filter(self, *_):
         self.model.kinds = KIND_FILTERS[self.kind.currentText()]
+        # A filter that shows output makes it a step again (Step stops at each print).
+        self.session.output_steps = self.model.kinds is None or "output" in self.model.kinds
         self.model.site_glob = self.site.text().strip()
         self.model.handler_text = self.handler.text().strip()
         self.model.search = self.search.text().strip()
