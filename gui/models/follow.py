@@ -7,9 +7,9 @@ import time
 
 from .session import Session
 
-BUDGET_SECONDS = 0.03  # of reading per look: the rest of a GUI tick is the app's
-CHUNK_BYTES = 128 * 1024  # read at a time, between looks at the clock
-MAX_CHUNKS = 8  # per look, whatever the clock says: at most 1 MiB
+BUDGET_SECONDS = 0.02  # of reading per look: the rest of a GUI tick is the app's (drawing)
+CHUNK_BYTES = 64 * 1024  # read at a time, between looks at the clock
+MAX_CHUNKS = 8  # per look, whatever the clock says: at most 512 KiB
 
 
 class FollowedFile:

@@ -17,7 +17,8 @@ from ..palette import colors
 SHOWN = {KIND_CODES["output"], KIND_CODES["error"], KIND_CODES["run_end"]}
 MAX_BLOCKS = 5000  # lines kept on screen; older ones scroll away (the session keeps them)
 MAX_LINE_CHARS = 1000  # a longer line is cut for display
-MAX_FRAME_CHARS = 512 * 1024  # shown per frame at most: the rest of a flood is said, not drawn
+# Drawn per frame at most (laying out lines is what costs): the rest of a flood is counted, not drawn.
+MAX_FRAME_LINES = 400
 FRAME_MS = 16
 
 
@@ -28,18 +29,28 @@ def cut(line: str) -> str:
     return f"{line[:MAX_LINE_CHARS]} … [{len(line) - MAX_LINE_CHARS:,} more characters: Save all output… has them]"
 
 
-def display_lines(text: str) -> list:
-    """The last ``MAX_BLOCKS`` lines of ``text``, each cut: the work of showing is bounded by
-    what can be shown, however long the text (a 15 MB line, a million-line print flood)."""
+def display_lines(text: str, limit: int = MAX_BLOCKS) -> list:
+    """The last ``limit`` lines of ``text``, each cut: the work of showing is bounded by what
+    can be shown, however long the text (a 15 MB line, a million-line print flood)."""
     text = text[:-1] if text.endswith("\n") else text
     lines = []
     end = len(text)
-    while end >= 0 and len(lines) < MAX_BLOCKS:
+    while end >= 0 and len(lines) < limit:
         start = text.rfind("\n", 0, end) + 1
         lines.append(cut(text[start:end]) if end - start > MAX_LINE_CHARS else text[start:end])
         end = start - 1
     lines.reverse()
     return lines
+
+
+def line_count(event: dict) -> int:
+    """How many lines an event shows (an error: its message and frames)."""
+    if event["kind"] == "output":
+        text = event["text"]
+        return text.count("\n") + (0 if text.endswith("\n") else 1)
+    if event["kind"] == "error":
+        return event["message"].count("\n") + 1 + len(event.get("frames") or []) + bool(event.get("folded"))
+    return 1
 
 
 def full_text(event: dict) -> str:
@@ -84,53 +95,49 @@ class ConsolePanel(QPlainTextEdit):
             self._frame.start()
 
     def flush(self) -> None:
-        """Show what arrived since the last frame, in one edit: the newest lines, up to a screenful
-        of history (``MAX_BLOCKS``) and ``MAX_FRAME_CHARS``; what a flood leaves out is said."""
+        """Show what arrived since the last frame, in one edit: its newest ``MAX_FRAME_LINES`` lines
+        at most; how many lines a flood left undrawn is said."""
         pending, self._pending = self._pending, []
         if not pending:
             return
         events = self.session.events
-        shown, lines, chars = [], 0, 0
+        shown, lines = [], 0
         for position in range(len(pending) - 1, -1, -1):
             event = events[pending[position]]
             shown.append(event)
-            lines += event["text"].count("\n") + 1 if event["kind"] == "output" else 2
-            chars += min(len(event["text"]), MAX_BLOCKS * MAX_LINE_CHARS) if event["kind"] == "output" else 200
-            if lines >= MAX_BLOCKS or chars >= MAX_FRAME_CHARS:
+            lines += line_count(event)
+            if lines >= MAX_FRAME_LINES:
                 break
-        skipped = len(pending) - len(shown)
+        undrawn = max(0, lines - MAX_FRAME_LINES) + sum(line_count(events[k]) for k in pending[:-len(shown)])
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.End)
         cursor.beginEditBlock()
-        if skipped:
+        if undrawn:
             note = QTextCharFormat()
             note.setForeground(colors()["muted"])
-            self._lines(cursor, [f"[… {skipped:,} earlier outputs not drawn: Save all output… (right-click) "
+            self._lines(cursor, [f"[… {undrawn:,} lines printed too fast to draw: Save all output… (right-click) "
                                  "has every line]"], note)
-        budget = MAX_FRAME_CHARS
-        for event in reversed(shown):
-            budget -= self._insert(cursor, event, budget)
+        shown.reverse()  # oldest first: only the oldest may be drawn in part
+        self._insert(cursor, shown[0], MAX_FRAME_LINES - sum(map(line_count, shown[1:])))
+        for event in shown[1:]:
+            self._insert(cursor, event, MAX_FRAME_LINES)
         cursor.endEditBlock()
         self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
 
-    def _insert(self, cursor: QTextCursor, event: dict, budget: int) -> int:
-        """Append ``event``; return how many characters it took (output: at most ``budget``)."""
+    def _insert(self, cursor: QTextCursor, event: dict, limit: int) -> None:
+        """Append ``event`` (its last ``limit`` lines, for output)."""
         palette = colors()
         kind = event["kind"]
         plain = QTextCharFormat()
         if kind == "output":
             plain.setForeground(palette["error"] if event["stream"] == "stderr" else
                                 palette["muted"] if event["stream"] == "runner" else palette["text"])
-            lines = display_lines(event["text"])
-            while len(lines) > 1 and sum(map(len, lines)) > budget:  # the newest lines of a flood
-                lines = lines[len(lines) // 2:]
-            self._lines(cursor, lines, plain)
-            return sum(map(len, lines))
+            self._lines(cursor, display_lines(event["text"], max(1, limit)), plain)
         elif kind == "error":
             headline = QTextCharFormat()
             headline.setForeground(palette["error"])
             headline.setFontWeight(700)
-            self._lines(cursor, display_lines(f"{event['type']}: {event['message']}"), headline)
+            self._lines(cursor, display_lines(f"{event['type']}: {event['message']}", MAX_FRAME_LINES), headline)
             for frame in event.get("frames") or []:
                 target = QUrl.fromLocalFile(frame["file"])
                 target.setFragment(str(frame["line"]))
@@ -151,7 +158,6 @@ class ConsolePanel(QPlainTextEdit):
             muted = QTextCharFormat()
             muted.setForeground(palette["muted"])
             self._lines(cursor, [cut(f"— run ended: {event.get('status')} —")], muted)
-        return 200
 
     def _new_block(self, cursor: QTextCursor) -> None:
         if not self.document().isEmpty():
