@@ -1,4 +1,4 @@
-"""``python -m minipyro.runner [--memory-limit BYTES]``: the child process that runs model files
+"""``python -m minipyro.runner``: the child process that runs model files
 for the app and the CLI.
 
 User code never runs in the app's process (a hung, crashing or memory-hungry model is
@@ -12,7 +12,6 @@ the parent for the interpreter's own last words (faulthandler) if it dies.
 
 from __future__ import annotations
 
-import argparse
 import faulthandler
 import os
 import signal
@@ -22,7 +21,6 @@ import traceback
 from .breakin import BREAK_IN_SIGNAL
 from .capture import FdCapture
 from .entries import run
-from .limits import MemoryLimit
 from .protocol import Channel, Commands, private_fd
 
 
@@ -35,9 +33,6 @@ def _stdin_at_end_of_file() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m minipyro.runner")
-    parser.add_argument("--memory-limit", type=int, default=0, metavar="BYTES", help="0: none")
-    options = parser.parse_args()
     # Our stdin and stdout are the protocol channel: keep them for ourselves, on descriptors far
     # from the low numbers a model (or a library it calls) writes to, closed in its subprocesses;
     # and send the descriptors the user's code writes to elsewhere.
@@ -58,7 +53,6 @@ def main() -> None:
             emit(stream, text)
 
     captures = [FdCapture(1, "stdout", emit_fd_output), FdCapture(2, "stderr", emit_fd_output)]
-    memory_limit = MemoryLimit(options.memory_limit)
     channel.control("ready", pid=os.getpid())
     while True:
         command = commands.queue.get()
@@ -68,7 +62,7 @@ def main() -> None:
             os._exit(0)
         try:
             if name == "run":
-                run(command, channel, commands, fd_output, captures, memory_limit)
+                run(command, channel, commands, fd_output, captures)
             elif name not in ("stop", "pause", "set_breakpoints", "capture"):
                 channel.control("refused", command=name, id=command.get("id"), reason="no run is active")
         except BaseException:  # our own failure, not the model's (run() reports those as events)

@@ -86,7 +86,7 @@ class RunnerController:
         self.on_event = on_event
         self.on_control = on_control
         self.python = python
-        self.memory_limit = memory_limit  # bytes a run may take beyond the runner's own; 0: no limit
+        self.memory_limit = memory_limit  # bytes each run may take beyond the runner's own; 0: no limit
         self.process: Optional[subprocess.Popen] = None
         self.state = "dead"
         self.status: Optional[str] = None  # the last run's status: ok, error, stopped, crashed
@@ -114,7 +114,7 @@ class RunnerController:
         env["PYTHONIOENCODING"] = "utf-8"
         self._stderr = []
         self.process = subprocess.Popen(
-            [self.python, "-u", "-m", "minipyro.runner", "--memory-limit", str(int(self.memory_limit))], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [self.python, "-u", "-m", "minipyro.runner"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, env=env, text=True, encoding="utf-8", errors="replace",
             start_new_session=True,  # Ctrl+C in a terminal reaches us, not the child; Stop ends its group
         )
@@ -300,7 +300,8 @@ class RunnerController:
             self._run_id = next(self._command_ids)  # the id the run command is sent with
         self._send({"cmd": "run", "file": str(Path(file).resolve()), "entry": entry, "seed": seed,
                     "svi": svi or {}, "detail": detail, "breakpoints": breakpoints or [],
-                    "start_paused": start_paused, "engine": engine}, self._run_id)
+                    "start_paused": start_paused, "engine": engine, "memory_limit": int(self.memory_limit)},
+                   self._run_id)
 
     def _resume(self, name: str) -> None:
         with self._changed:

@@ -173,18 +173,18 @@ def _predictive(model_file, options, recorder, engine) -> None:
                       text=f"  {name}: shape {tuple(value.shape)}, mean {value.mean():.4g}, sd {value.std():.4g}\n")
 
 
-def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, captures=(),
-        memory_limit: MemoryLimit = MemoryLimit(0)) -> str:
+def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, captures=()) -> str:
     from ..observe.recorder import observe_engines
     from .modelfile import ModelFileError, choose_engine, load_model_file
 
     channel.run_id = command.get("id")
     file, entry = command.get("file"), command.get("entry", "trace")
     seed, detail = command.get("seed", 0), command.get("detail", "steps")
+    memory_limit = command.get("memory_limit", 0)  # bytes beyond the runner's own; 0: none
     if (entry not in ("trace", "svi") or detail not in DETAILS or not isinstance(seed, int)
-            or not isinstance(file, str)):
-        channel.control("refused", command="run", id=command.get("id"),
-                        reason="file must be a path, entry trace or svi, detail sites or steps, seed an int")
+            or not isinstance(file, str) or not isinstance(memory_limit, int)):
+        channel.control("refused", command="run", id=command.get("id"), reason="file must be a path, entry "
+                        "trace or svi, detail sites or steps, seed and memory_limit ints")
         return "refused"
     try:  # (the command reader cleared the requests as it read this run command)
         debugger = Debugger(commands, channel, command.get("breakpoints"), bool(command.get("start_paused")))
@@ -195,6 +195,7 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
         engine, engine_error = ENGINES[choose_engine(file, command.get("engine"))], None
     except (ModelFileError, OSError) as error:  # reported as the run's error, below
         engine, engine_error = ENGINES["minipyro"], error
+    memory_limit = MemoryLimit(memory_limit)
     recorder = _run_recorder(detail, channel, commands, debugger, file, memory_limit)
     line_tracer = LineTracer(recorder, debugger)
     stdout, stderr = sys.stdout, sys.stderr

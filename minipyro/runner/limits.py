@@ -61,7 +61,7 @@ class MemoryLimit:
 
     def message(self, where: Optional[str]) -> str:
         return f"memory limit of {self.label} reached" + (f" at {where}" if where else "") + \
-            " (--memory-limit, or the Runner settings in the app)"
+            " (--memory-limit, or Run > Memory limit for runs… in the app)"
 
 
 def end_other_processes_of_group() -> int:

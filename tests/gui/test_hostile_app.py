@@ -87,7 +87,8 @@ def test_the_recordings_own_source_text_is_shown_not_the_file(qtbot, window, tmp
     assert "this machine" not in everything_shown(window)
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6),
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.floats(allow_nan=False, allow_infinity=False)
+                    | st.text(max_size=6),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
                     max_leaves=8)
 # The fields whose schema says "any JSON" (value summaries) or "a dict" (message fields, params).
@@ -97,7 +98,9 @@ LOOSE = {"value", "log_prob", "loss", "fields", "params", "grad_norms", "fn", "l
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(data=st.data())
-def test_any_values_the_schema_allows_are_shown_at_every_step(qtbot, window, tmp_path, data):
+def test_any_values_the_schema_allows_are_shown_at_every_step(qtbot, window, tmp_path, monkeypatch, data):
+    refused = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: refused.append(text))
     events = [VALID[0]]
     for event in VALID[1:]:
         event = dict(event)
@@ -108,5 +111,18 @@ def test_any_values_the_schema_allows_are_shown_at_every_step(qtbot, window, tmp
         events.append(event)
     path = tmp_path / "loose.mpr.jsonl"
     path.write_text("\n".join(json.dumps(e) for e in events) + "\n")
-    assert window.open_recording(path)
+    assert window.open_recording(path), refused
     step_through(window)
+
+
+def test_the_memory_limit_is_a_setting_of_the_app(qtbot, window, tmp_path):
+    assert window.set_memory_limit("1G")
+    assert window.settings.value("runner/memory_limit") == str(1 << 30)
+    model = tmp_path / "hungry.py"
+    model.write_text("import torch, minipyro\nfrom pyro.distributions import Normal\n\ndef model():\n"
+                     "    minipyro.sample('x', Normal(0.0, 1.0))\n    return torch.ones(2_500_000_000 // 4)\n")
+    window.open_model(model)
+    window.run("trace", start_paused=False)
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=60000)
+    qtbot.waitUntil(lambda: f"memory limit of 1G reached at {model}:6" in window.console.toPlainText())
+    assert window.set_memory_limit("0")  # none: as a user may choose
