@@ -4,7 +4,6 @@ that is what is asserted (the console draws at most a frame's worth, the followe
 its chunks per look, nothing is lost); a probe timer's lateness is asserted only with a wide
 margin (benchmarks/bench_follow.py reports it in milliseconds)."""
 
-import json
 import subprocess
 import sys
 import textwrap
@@ -113,6 +112,7 @@ def test_a_million_line_print_flood(qtbot, window, tmp_path, monkeypatch):
     events = window.session.events
     outputs = [k for k in range(len(events)) if events[k]["kind"] == "output"]
     assert len(outputs) < 2000  # batched: not a million events, not a million steps
+    window.timeline.kind.setCurrentText("steps only (output hidden)")
     assert all(events[window.timeline.model.rows[r]]["kind"] != "output"
                for r in range(window.timeline.model.rowCount()))
     assert window.console.blockCount() <= console.MAX_BLOCKS
@@ -151,10 +151,11 @@ def test_following_a_file_written_at_50000_events_a_second(qtbot, window, tmp_pa
     path = tmp_path / "fast.mpr.jsonl"
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), "50000", "3"], stdout=subprocess.PIPE,
                               text=True)
-    reads, behind = [], []
+    reads, behind, banner = [], [], []
     poll = follow.FollowedFile.poll
 
     def noting(self, budget=follow.BUDGET_SECONDS):
+        banner.append(window.follow_banner.isVisible() and window.follow_banner.text())  # after the last look
         reads.append(poll(self, budget))
         behind.append(self.behind)
         return reads[-1]
@@ -173,4 +174,6 @@ def test_following_a_file_written_at_50000_events_a_second(qtbot, window, tmp_pa
     assert [window.session.events[k]["seq"] for k in (0, written // 2, written - 1)] == [0, written // 2, written - 1]
     assert max(reads) <= follow.MAX_CHUNKS * follow.CHUNK_BYTES + 1000  # bounded work per look
     assert len(reads) > 1 and max(behind) > 0  # it did fall behind, and said so
+    assert any(text and "MB behind the writer" in text for text in banner)
+    assert not window.follow_banner.isVisible()  # caught up: the banner is gone
     assert worst < GENEROUS_MS, worst

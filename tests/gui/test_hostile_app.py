@@ -87,8 +87,9 @@ def test_the_recordings_own_source_text_is_shown_not_the_file(qtbot, window, tmp
     assert "this machine" not in everything_shown(window)
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.floats(allow_nan=False, allow_infinity=False)
-                    | st.text(max_size=6),
+SCALARS = (st.none() | st.booleans() | st.integers(-2**53, 2**53)
+           | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=6))
+JSON = st.recursive(SCALARS,
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
                     max_leaves=8)
 # The fields whose schema says "any JSON" (value summaries) or "a dict" (message fields, params).

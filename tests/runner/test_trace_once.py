@@ -88,7 +88,8 @@ def test_the_structure_of_the_run_equals_the_engines_own(controller, example):
         # Pyro's ProvenanceTensor loses a dependency or two that the runner's dataflow keeps
         # (AutoDiagonalNormal's latent depends on its loc as well as its scale): every one
         # Pyro finds is found, and all else is equal.
-        assert {k: structure[k] for k in ("plates", "site_plates")} == {k: expected[k] for k in ("plates", "site_plates")}
+        shape = ("plates", "site_plates")
+        assert {k: structure[k] for k in shape} == {k: expected[k] for k in shape}
         for key in ("relations", "deterministic_relations"):
             found, pyro = structure[key], expected[key]
             assert without_dependencies(found) == without_dependencies(pyro)
