@@ -120,9 +120,10 @@ def _resolve_overlapping_plates(plate_sample: dict) -> dict:
     return plate_sample
 
 
-def relations_of_trace(tr, kind: str = PYRO) -> dict:
+def relations_of_trace(tr, kind: str = PYRO, provenance=get_provenance) -> dict:
     """The relations dict of Pyro's ``get_model_relations`` for a provenance trace
-    (``kind=GRAPH``: with deterministic sites as nodes)."""
+    (``kind=GRAPH``: with deterministic sites as nodes). ``provenance``: a tensor's tags, as
+    ``pyro.ops.provenance.get_provenance`` gives them (the runner tracks them another way)."""
     sample_sample, sample_param, sample_dist, param_constraint = {}, {}, {}, {}
     plate_sample: dict = {}
     observed = []
@@ -132,7 +133,7 @@ def relations_of_trace(tr, kind: str = PYRO) -> dict:
         if site["type"] != "sample" or is_subsample_site(site):
             continue
         fn = site["fn"].base_dist if _is_deterministic(site) else site["fn"]
-        upstream = {name for k, name in get_provenance(fn.log_prob(site["value"])) if k == kind}
+        upstream = {name for k, name in provenance(fn.log_prob(site["value"])) if k == kind}
         sample_sample[name] = [u for u in upstream if u != name and tr[u]["type"] == "sample"]
         sample_param[name] = [u for u in upstream if u != name and tr[u]["type"] == "param"]
         sample_dist[name] = "Deterministic" if _is_deterministic(site) else _dist_name(site["fn"])

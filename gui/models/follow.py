@@ -1,12 +1,23 @@
-"""A recording that another process is still writing: read what it added since the last look."""
+"""A recording that another process is still writing: read what it added since the last look,
+a bounded piece per look, so that the app answers at any write rate."""
 
 from __future__ import annotations
 
+import time
+
 from .session import Session
+
+BUDGET_SECONDS = 0.02  # of reading per look: the rest of a GUI tick is the app's (drawing)
+CHUNK_BYTES = 64 * 1024  # read at a time, between looks at the clock
+MAX_CHUNKS = 8  # per look, whatever the clock says: at most 512 KiB
 
 
 class FollowedFile:
     """Polled by the view (a timer); while the current step is the newest, it stays the newest.
+
+    Each :meth:`poll` reads at most ``MAX_CHUNKS`` chunks, and stops early once its time budget
+    is spent: a writer faster than the app leaves it behind (:attr:`behind`, in bytes, for a
+    banner), never frozen, and nothing is skipped; it catches up when the writer pauses.
 
     ``poll`` raises what the reader raises (``RecordingError``, ``OSError``) for a file that
     went bad; ``active`` is False once the run's last event has arrived.
@@ -16,16 +27,26 @@ class FollowedFile:
         self.session = session
         self.reader = reader
         self.active = not session.ended
+        self.behind = 0
 
-    def poll(self) -> None:
+    def poll(self, budget: float = BUDGET_SECONDS) -> int:
+        """Read on; return how many bytes this look read."""
         if not self.active:
-            return
-        pairs = self.reader.read_new_raw()
-        if not pairs:
-            return
+            return 0
+        deadline = time.monotonic() + budget
+        start = self.reader.offset
         at_newest = self.session.current >= self.session.last
-        self.session.add_events([p[0] for p in pairs], [p[1] for p in pairs])
-        if at_newest:
+        for _ in range(MAX_CHUNKS):
+            offset = self.reader.offset
+            pairs = self.reader.read_new_raw(CHUNK_BYTES)
+            if pairs:
+                self.session.add_events([p[0] for p in pairs], [p[1] for p in pairs])
+                if pairs[-1][0]["kind"] == "run_end":
+                    self.active = False
+                    break
+            if self.reader.offset == offset or time.monotonic() >= deadline:
+                break
+        if at_newest and self.session.last > self.session.current:
             self.session.set_current(self.session.last)
-        if pairs[-1][0]["kind"] == "run_end":
-            self.active = False
+        self.behind = max(0, self.reader.size() - self.reader.offset) if self.active else 0
+        return self.reader.offset - start

@@ -11,6 +11,7 @@ functions (``minipyro.runner.debugger``), so it is where a live run would stop.
 from __future__ import annotations
 
 import gc
+import re
 from typing import Callable, Optional
 
 from minipyro.runner.debugger import reached, step_target
@@ -22,6 +23,7 @@ from .state import State, reduce
 CHECKPOINT_EVERY = 256
 # The only kinds each step mode can stop at: the search skips the others without parsing them.
 _STOPS = {"step_message": KIND_CODES["msg_end"], "step_out": KIND_CODES["handler_exit"]}
+_NOT_OUTPUT = re.compile(b"[^" + re.escape(bytes([KIND_CODES["output"]])) + b"]")
 
 
 class Session:
@@ -37,6 +39,11 @@ class Session:
         self.current = -1
         self.file: Optional[str] = None
         self.truncated = False  # the recording's last line was cut off
+        # file -> text, as the events carry it (run_start's source_text, an error's sources):
+        # what the source panel shows of a recording, whose paths are never opened.
+        self.sources: dict = {}
+        # Whether Step stops at output events (a print is not a step unless the timeline shows them).
+        self.output_steps = False
         self._checkpoints: list[State] = []  # the state after events k*checkpoint_every - 1
         self._tail = State()  # the state after the last event
         self._last_state: Optional[State] = None  # the newest state_at below the tail
@@ -49,6 +56,7 @@ class Session:
         self.current = -1
         self.file = file
         self.truncated = False
+        self.sources = {}
         self._checkpoints = []
         self._tail = State()
         self._last_state = None
@@ -66,6 +74,11 @@ class Session:
                 self._checkpoints.append(self._tail.copy())
             self.events.append(event, None if lines is None else lines[i])
             reduce(self._tail, event)
+            kind = event["kind"]
+            if kind == "run_start" and event.get("source_text") is not None and event.get("file"):
+                self.sources[event["file"]] = event["source_text"]
+            elif kind == "error" and event.get("sources"):
+                self.sources.update(event["sources"])
         self.sig_events_added.emit(first, len(self.events))
 
     def __len__(self) -> int:
@@ -78,21 +91,23 @@ class Session:
 
     def load_recording(self, path, chunk_bytes: int = 1 << 20):
         """Read a recording file into this session, a piece at a time (a million events never
-        exist as dicts at once). Returns the reader, to follow the file if it is still being
-        written; raises RecordingError naming the line for a bad file."""
+        exist as dicts at once), up to its size when opened: a file still being written is then
+        followed with the returned reader (``gui.models.follow``), a bounded piece per GUI tick.
+        Raises RecordingError naming the line for a bad file."""
         from minipyro.observe.recording import RecordingError, RecordingReader
 
         reader = RecordingReader(path)
         self.reset(str(path))
+        size = reader.size()
         # Reading creates millions of short-lived dicts: with the cyclic collector on, it would
         # rescan everything the session has kept so far, again and again (it doubles the time).
         # They are freed by reference counting; collect once at the end instead.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            while True:
+            while reader.offset < size:
                 offset = reader.offset
-                pairs = reader.read_new_raw(chunk_bytes)
+                pairs = reader.read_new_raw(min(chunk_bytes, size - reader.offset))
                 self.add_events([p[0] for p in pairs], [p[1] for p in pairs])
                 if reader.offset == offset:
                     break
@@ -103,7 +118,7 @@ class Session:
             if collecting:
                 gc.enable()
         if reader.header is None:
-            raise RecordingError(f"{path}: not a MiniPyro recording")
+            raise RecordingError(f"{path}: line 1: not a MiniPyro recording (no header line)")
         # What was read lives as long as the session: keep the collector from scanning it again
         # (each full collection would pause the app for tens of milliseconds).
         gc.collect()
@@ -160,7 +175,10 @@ class Session:
         if mode == "continue":
             return None
         if mode == "step":
-            return step + 1 if step + 1 < len(self.events) else None
+            if self.output_steps:
+                return step + 1 if step + 1 < len(self.events) else None
+            found = _NOT_OUTPUT.search(self.events.kinds, step + 1)
+            return found.start() if found else None
         kinds, code, k = self.events.kinds, _STOPS[mode], step
         while True:
             k = kinds.find(code, k + 1)

@@ -44,6 +44,8 @@ def make_actions(window) -> dict:
     add("stop", "Stop", window.stop, "Shift+F5")
     add("restart", "Restart", window.restart, "Ctrl+Shift+F5")
     add("back", "Step back", debug.back, "Shift+F10", "Step back to the previous event (no re-run)")
+    add("memory_limit", "Memory limit for runs…", window.memory_limit_dialog,
+        tip="How much memory a model may take before its run is ended (default: half of this machine's)")
     add("zoom_in", "Larger text", lambda: window.zoom(1.1), "Ctrl+=")
     add("zoom_out", "Smaller text", lambda: window.zoom(1 / 1.1), "Ctrl+-")
     add("zoom_reset", "Reset text size", lambda: window.zoom(None), "Ctrl+0")
@@ -76,6 +78,8 @@ def build_bars(window, actions: dict, docks: dict):
     run_menu = menus.addMenu("&Run")
     for name in ("run", "run_svi") + TOOLBAR[1:]:
         run_menu.addAction(actions[name])
+    run_menu.addSeparator()
+    run_menu.addAction(actions["memory_limit"])
     view_menu = menus.addMenu("&View")
     for dock in docks.values():
         view_menu.addAction(dock.toggleViewAction())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 import time
@@ -135,19 +136,36 @@ def main(file=None, screenshot_path=None, settings: QSettings | None = None, sho
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("MiniPyro Studio")
     if panels_json is not None:
-        return _panels_json(app, file, at, panels_json)
-    if screenshot_path is not None:
-        # Pictures must not depend on a person's saved layout.
-        settings = QSettings(str(Path(tempfile.mkdtemp(prefix="minipyro-shot-")) / "settings.ini"),
-                             QSettings.IniFormat)
-    window = MainWindow(settings)
-    if screenshot_path is not None:
-        window.resize(*SCREENSHOT_SIZE)
+        with _throwaway_settings() as settings:
+            return _panels_json(app, file, at, panels_json, settings)
+    if screenshot_path is None:
+        return _show(app, MainWindow(settings), file)
+    with _throwaway_settings() as settings:  # pictures must not depend on a person's saved layout
+        return _picture(app, MainWindow(settings), file, screenshot_path, show, theme, presentation, svi_steps)
+
+
+@contextlib.contextmanager
+def _throwaway_settings():
+    """Settings in a temporary folder, removed afterwards (with whatever Qt wrote there)."""
+    with tempfile.TemporaryDirectory(prefix="minipyro-settings-") as folder:
+        settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.IniFormat)
+        yield settings
+        settings.sync()
+        del settings
+
+
+def _show(app, window, file) -> int:
     window.show()
     if file is not None:
         window.open_path(file)
-    if screenshot_path is None:
-        return app.exec()
+    return app.exec()
+
+
+def _picture(app, window, file, screenshot_path, show, theme, presentation, svi_steps) -> int:
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    if file is not None:
+        window.open_path(file)
     if theme:
         window.apply_theme(theme)
     if presentation:
@@ -172,10 +190,8 @@ def main(file=None, screenshot_path=None, settings: QSettings | None = None, sho
     return 0
 
 
-def _panels_json(app, file, at, path) -> int:
+def _panels_json(app, file, at, path, settings) -> int:
     """``main.py FILE --at K1,K2 --panels-json OUT``: no window on screen is needed (offscreen)."""
-    settings = QSettings(str(Path(tempfile.mkdtemp(prefix="minipyro-panels-")) / "settings.ini"),
-                         QSettings.IniFormat)
     window = MainWindow(settings)
     window.resize(*SCREENSHOT_SIZE)
     window.show()

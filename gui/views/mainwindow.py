@@ -10,9 +10,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow,
+                               QMessageBox)
 
 from minipyro.observe.recording import RecordingError
+from minipyro.runner.controller import parse_size
+from minipyro.runner.limits import format_size
 
 from ..models.debug import DebugController
 from ..models.session import Session
@@ -33,6 +36,7 @@ from .recent import RecentFiles
 from .runner_bridge import RunnerBridge
 
 FOLLOW_INTERVAL_MS = 250  # how often a recording being written is read again
+FOLLOW_BEHIND_MS = 0  # ...and when it is behind: at once after the app's own work (each read is bounded)
 FOLLOW_TAIL_MS = 100  # while a run streams, how often the panels move to the newest step
 STATUS_MS = 5000
 PRESENTATION_ZOOM = 1.5
@@ -48,6 +52,10 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("MiniPyro", "MiniPyro Studio")
         self.session = Session()
         self.bridge = RunnerBridge(self, controller)
+        try:  # the memory limit chosen in Run > Memory limit for runs…
+            self.bridge.controller.memory_limit = parse_size(self.settings.value("runner/memory_limit"))
+        except ValueError:
+            pass  # none saved (or unreadable): the default
         self.debug = DebugController(self.session, self.bridge)
         self.svi_runs = SviRuns(self.session)
         self.model_path: Path | None = None
@@ -88,6 +96,9 @@ class MainWindow(QMainWindow):
         self.docks["Message inspector"].raise_()
 
         self.step_label = QLabel("No run")
+        self.follow_banner = QLabel()  # how far behind a recording being written the app is
+        self.follow_banner.setVisible(False)
+        self.statusBar().addPermanentWidget(self.follow_banner)
         self.step_label.setObjectName("stepLabel")
         self.actions_by_name = make_actions(self)
         self.recent = RecentFiles(self.settings, build_bars(self, self.actions_by_name, self.docks), self.open_path)
@@ -175,9 +186,35 @@ class MainWindow(QMainWindow):
         except (RecordingError, OSError) as error:
             follower.active = False
             QMessageBox.critical(self, "Cannot follow the recording", str(error))
+        behind = follower.behind if follower is not None and follower.active else 0
+        self._follow_timer.setInterval(FOLLOW_BEHIND_MS if behind else FOLLOW_INTERVAL_MS)
+        self.follow_banner.setVisible(bool(behind))
+        if behind:
+            self.follow_banner.setText(f"Following the recording: {behind / 1e6:.1f} MB behind the writer "
+                                       "(nothing is skipped; it catches up when the writer slows)")
         if follower is None or not follower.active:
             self._follow_timer.stop()
             self._refresh()
+
+    def memory_limit_dialog(self):
+        limit = self.bridge.controller.memory_limit
+        text, ok = QInputDialog.getText(self, "Memory limit for runs",
+                                        "Memory a run may take, e.g. 512M, 4G (0: no limit):",
+                                        text=format_size(limit) if limit else "0")
+        if ok:
+            self.set_memory_limit(text)
+
+    def set_memory_limit(self, text: str) -> bool:
+        """Set (and remember) the memory limit from a size such as ``4G``; False with a dialog if unreadable."""
+        try:
+            limit = parse_size(text)
+        except ValueError as error:
+            QMessageBox.warning(self, "Memory limit", str(error))
+            return False
+        self.settings.setValue("runner/memory_limit", str(limit))
+        self.bridge.controller.memory_limit = limit  # from the next run on
+        self._note(f"Memory limit for runs: {format_size(limit) if limit else 'none'}")
+        return True
 
     def open_path(self, path) -> None:
         (self.open_recording if str(path).endswith(".jsonl") else self.open_model)(path)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from minipyro.runner.controller import ControllerError, RunnerController
 
 DELIVERY_INTERVAL_MS = 16
+MAX_DELIVERED = 5000  # items per tick at most: a runner sending faster than the app draws waits its turn
 RESUMING = {"run", "step", "step_message", "step_out", "continue_"}
 
 
@@ -51,9 +52,12 @@ class RunnerBridge(QObject):
         with self._lock:
             self._incoming.append(("control", message))
 
-    def _deliver(self) -> None:
+    def _deliver(self, limit: int = MAX_DELIVERED) -> None:
         with self._lock:
-            items, self._incoming = self._incoming, collections.deque()
+            if len(self._incoming) <= limit:
+                items, self._incoming = self._incoming, collections.deque()
+            else:
+                items = [self._incoming.popleft() for _ in range(limit)]
         batch: list = []
         for kind, payload in items:
             if kind == "event":
@@ -69,8 +73,8 @@ class RunnerBridge(QObject):
             self.sigEvents.emit(batch)
 
     def flush(self) -> None:
-        """Deliver what has arrived now (the screenshot uses it)."""
-        self._deliver()
+        """Deliver all that has arrived now (the screenshot uses it)."""
+        self._deliver(limit=1 << 62)
 
     def command(self, name: str, *args, **kwargs) -> bool:
         """Call a controller method; report a refusal instead of raising."""

@@ -32,7 +32,8 @@ KINDS = {
 }
 # The fields a kind carries only sometimes.
 OPTIONAL_FIELDS = {
-    "run_start": ("file", "entry", "seed", "status", "engine"),  # a crash reports what it can
+    # source_text: the model file's text (format version 2: a recording opens with its source anywhere)
+    "run_start": ("file", "entry", "seed", "status", "engine", "source_text"),
     "run_end": ("file", "entry", "seed", "status", "stopped_at"),  # stopped_at: the user's line, when stopped
     # The user's Python ("steps" detail): "frames" (file, line, function), outermost first, and the
     # innermost frame's "locals", name -> summary.
@@ -46,7 +47,9 @@ OPTIONAL_FIELDS = {
     "default": ("action", "changes"),
     "msg_end": ("fn",),  # the distribution as the handlers left it
     "structure": ("deterministic_relations", "site_plates"),
-    "error": ("msg_id", "step", "folded"),  # inside a site; a non-finite loss's step; frames folded away
+    # inside a site; a non-finite loss's step; frames folded away; sources: file -> text of the
+    # files in the model's folder that the frames point at (the model file's is in run_start)
+    "error": ("msg_id", "step", "folded", "sources"),
 }
 MESSAGE_FIELDS = ("type", "name", "fn", "is_observed", "args", "kwargs", "value", "scale", "mask",
                   "cond_indep_stack", "done", "stop", "infer")

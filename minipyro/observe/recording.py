@@ -7,7 +7,9 @@ cut-off last line (a run still being written, or killed) is tolerated.
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 import tempfile
 import threading
 import time
@@ -16,19 +18,16 @@ from typing import Iterator, Optional
 
 import orjson
 
-from .event import KINDS, Event, json_line
+from .event import Event, json_line
+from .schema import REQUIRED, problem
 
 FORMAT = "minipyro-recording"
-VERSION = 1
+VERSION = 2  # 2: run_start carries the model file's text (source_text); version 1 is still read
 SUFFIX = ".mpr.jsonl"
-MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_LINE_BYTES = 64 * 1024 * 1024  # a 15 MB print is a line; a gigabyte is not
+CHUNK_BYTES = 1 << 20
 MAX_DEPTH = 32
 FLUSH_SECONDS = 0.5  # no event waits in a buffer longer than this (DESIGN: at most a second)
-
-
-# The fields each kind must carry (runs and errors may carry fewer: a crash reports what it can).
-_REQUIRED = {kind: frozenset(() if kind in ("run_start", "run_end", "error") else fields)
-             for kind, fields in KINDS.items()}
 
 
 class RecordingError(ValueError):
@@ -148,9 +147,41 @@ def _depth(value) -> int:
     return depth
 
 
+def _refuse_duplicate_keys(pairs):
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        duplicated = sorted({key for key in keys if keys.count(key) > 1})
+        raise ValueError(f"duplicate key {duplicated[0]!r}")
+    return dict(pairs)
+
+
+def open_regular(path):
+    """``path`` opened for reading in binary, if it is a regular file: never a FIFO (which would
+    block), a device such as ``/dev/zero`` (endless), a directory or a socket. Symbolic links
+    are followed, and what they lead to is what is checked."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except IsADirectoryError:
+        raise RecordingError(f"{path}: line 1: a folder, not a recording file") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                    else "a socket" if stat.S_ISSOCK(mode) else "a folder" if stat.S_ISDIR(mode) else "special")
+            raise RecordingError(f"{path}: line 1: not a regular file ({what}); a recording is a .mpr.jsonl file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb", buffering=0)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class RecordingReader:
     """Reads a recording file incrementally: :meth:`read_new` returns the events
-    appended since the last call (so the app can follow a file being written)."""
+    appended since the last call (so the app can follow a file being written).
+
+    It reads in chunks of ``CHUNK_BYTES``, so a line longer than ``MAX_LINE_BYTES`` is refused
+    without being read into memory whole."""
 
     def __init__(self, path):
         self.path = Path(path)
@@ -166,6 +197,10 @@ class RecordingReader:
         """How far into the file the reader has read (bytes)."""
         return self._offset
 
+    def size(self) -> int:
+        """The file's size now (bytes): with :attr:`offset`, how far behind a follower is."""
+        return os.stat(self.path).st_size
+
     def _fail(self, line_number: int, reason: str):
         raise RecordingError(f"{self.path}: line {line_number}: {reason}")
 
@@ -175,22 +210,29 @@ class RecordingReader:
     def read_new_raw(self, max_bytes: int = -1) -> list[tuple[dict, bytes]]:
         """Like :meth:`read_new`, as (event dict, its JSON line) pairs: what the app keeps.
         ``max_bytes`` reads a large file in pieces (call again until it returns nothing new)."""
-        with open(self.path, "rb") as f:
+        events = []
+        with open_regular(self.path) as f:
             f.seek(self._offset)
-            chunk = f.read(max_bytes)
-        data = self.pending + chunk
-        self._offset += len(chunk)
-        lines = data.split(b"\n")
+            left = max_bytes if max_bytes >= 0 else float("inf")
+            while left > 0:
+                chunk = f.read(int(min(CHUNK_BYTES, left)))
+                if not chunk:
+                    break
+                left -= len(chunk)
+                self._offset += len(chunk)
+                self._take(chunk, events)
+        return events
+
+    def _take(self, chunk: bytes, events: list) -> None:
+        lines = (self.pending + chunk).split(b"\n")
         self.pending = lines.pop()  # b"" when the data ends with a newline
         if len(self.pending) > MAX_LINE_BYTES:
             self._fail(self._line_number + len(lines) + 1, f"line longer than {MAX_LINE_BYTES} bytes")
-        events = []
         for raw in lines:
             self._line_number += 1
             event = self._parse(raw, self._line_number)
             if event is not None:
                 events.append((event, raw))
-        return events
 
     def finish(self) -> tuple[list[Event], bool]:
         """At the end of a file: parse a last line with no newline if it is whole; say if one was cut."""
@@ -224,6 +266,17 @@ class RecordingReader:
         # Counting brackets is cheap; only a line with many of them needs walking.
         if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
             self._fail(line_number, f"nested deeper than {MAX_DEPTH} levels")
+        # orjson keeps the last of duplicate keys silently. What we write comes back byte for
+        # byte when encoded again. Another encoder's line has lost a key to a duplicate only if
+        # it has more colons (one per key, plus those in strings, maybe escaped) than its
+        # encoding again (which writes every colon as is): only then is it parsed key by key.
+        again = orjson.dumps(data)
+        if again != raw and (raw.count(b":") + raw.count(b"\\u003a") + raw.count(b"\\u003A")
+                             > again.count(b":")):
+            try:
+                json.loads(raw, object_pairs_hook=_refuse_duplicate_keys)
+            except ValueError as error:
+                self._fail(line_number, str(error))
         if self.header is None:
             self._check_header(data, line_number)
             return None
@@ -244,33 +297,33 @@ class RecordingReader:
         self.detail = data.get("detail") if data.get("detail") in ("sites", "steps") else "steps"
 
     def _event(self, data, line_number: int) -> dict:
-        # type() checks rather than isinstance: True is not a seq, and this runs a million times.
         if type(data) is not dict:
             self._fail(line_number, "an event must be a JSON object")
         seq, kind, t = data.get("seq"), data.get("kind"), data.get("t")
         if type(seq) is not int:
             self._fail(line_number, "an event needs an integer 'seq'")
-        required = _REQUIRED.get(kind)
-        if required is None:
-            self._fail(line_number, f"unknown event kind {kind!r}")
+        if type(kind) is not str or kind not in REQUIRED:
+            self._fail(line_number, f"unknown event kind {_short(kind)}")
         if type(t) is not float and type(t) is not int:
             self._fail(line_number, "an event needs a number 't'")
         if seq != self._next_seq:
             self._fail(line_number, f"events are missing: expected seq {self._next_seq}, found {seq}")
-        if not required <= data.keys():
-            missing = [name for name in KINDS[kind] if name not in data]
-            self._fail(line_number, f"a {kind} event lacks {', '.join(missing)}")
+        wrong = problem(kind, data)
+        if wrong is not None:
+            self._fail(line_number, wrong)
         self._next_seq += 1
         return data
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
 
 
 def load_recording(path) -> Recording:
     """Read a whole recording file. Raises :class:`RecordingError` (a ValueError) naming the line."""
     reader = RecordingReader(path)
-    try:
-        events = reader.read_new()
-    except FileNotFoundError:
-        raise
+    events = reader.read_new()
     last, truncated = reader.finish()
     events.extend(last)
     if reader.header is None:

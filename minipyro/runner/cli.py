@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 from ..observe.sites import site_table
-from .controller import ControllerError, RunnerController
+from .controller import DEFAULT_MEMORY_LIMIT, ControllerError, RunnerController, parse_size
+from .limits import format_size
 from .modelfile import ENGINES
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
@@ -34,6 +35,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, help="SVI learning rate (default: the file's svi dict, else 0.01)")
     parser.add_argument("--optimizer", help="SVI optimiser, e.g. Adam, ClippedAdam (default: the file's, else Adam)")
     parser.add_argument("--elbo", help="SVI ELBO, e.g. Trace_ELBO (default: the file's, else Trace_ELBO)")
+    parser.add_argument("--memory-limit", type=_size, default=DEFAULT_MEMORY_LIMIT, metavar="SIZE",
+                        help="memory the model may take, e.g. 512M, 2G; 0 for none (default: half of this "
+                             f"machine's, {format_size(DEFAULT_MEMORY_LIMIT)})")
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def format_error(event: dict) -> str:
@@ -104,7 +115,7 @@ def run(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> in
         elif kind == "svi_step":
             progress.update(event["step"], event["loss"])
 
-    controller = RunnerController(on_event=on_event)
+    controller = RunnerController(on_event=on_event, memory_limit=options.memory_limit)
     entry = "svi" if options.svi_steps else "trace"
     svi = {"steps": options.svi_steps} if options.svi_steps else {}
     svi.update({key: value for key, value in (("lr", options.lr), ("optimizer", options.optimizer),

@@ -13,6 +13,7 @@ does not import torch: the app's process never needs it. For example::
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -23,6 +24,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Callable, Optional
+
+import orjson
 
 from ..observe.frames import PACKAGE_DIR, is_user_code, user_frames
 
@@ -41,6 +44,34 @@ def _fault_frames(dump: str) -> list:
     return frames
 
 
+def physical_memory() -> int:
+    """The machine's memory in bytes (0 if unknown)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+DEFAULT_MEMORY_LIMIT = physical_memory() // 2
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """``"1G"``, ``"512M"``, ``"1.5g"``, ``"2048"`` (bytes) -> bytes; ValueError for anything else."""
+    match = _SIZE.match(str(text))
+    if not match:
+        raise ValueError(f"not a size: {text!r} (write e.g. 512M, 1G, 2.5G)")
+    return int(float(match[1]) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[match[2].upper()])
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    """Send ``signum`` to the child's process group (the child leads it: start_new_session)."""
+    try:
+        os.killpg(process.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is empty: nothing left to end
+
+
 class ControllerError(RuntimeError):
     """The child could not be started, or a command was refused."""
 
@@ -50,10 +81,12 @@ class RunnerController:
     ``paused``, ``finished`` (after a run), ``dead`` (no child)."""
 
     def __init__(self, on_event: Optional[Callable[[dict], None]] = None,
-                 on_control: Optional[Callable[[dict], None]] = None, python: str = sys.executable):
+                 on_control: Optional[Callable[[dict], None]] = None, python: str = sys.executable,
+                 memory_limit: int = DEFAULT_MEMORY_LIMIT):
         self.on_event = on_event
         self.on_control = on_control
         self.python = python
+        self.memory_limit = memory_limit  # bytes each run may take beyond the runner's own; 0: no limit
         self.process: Optional[subprocess.Popen] = None
         self.state = "dead"
         self.status: Optional[str] = None  # the last run's status: ok, error, stopped, crashed
@@ -67,6 +100,9 @@ class RunnerController:
         self._stderr_reader: Optional[threading.Thread] = None
         self._write_lock = threading.Lock()
         self._stop_requested = False  # by the user: a child killed because of it did not crash
+        self._command_ids = itertools.count(1)
+        self._run_id: Optional[int] = None  # the id of the current run command: lines of others are ignored
+        self.runner_traceback: Optional[str] = None  # the runner's own failure, if it had one
 
     # The child -------------------------------------------------------------------
     def start(self, timeout: float = 60.0) -> None:
@@ -80,7 +116,7 @@ class RunnerController:
         self.process = subprocess.Popen(
             [self.python, "-u", "-m", "minipyro.runner"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, env=env, text=True, encoding="utf-8", errors="replace",
-            start_new_session=True,  # Ctrl+C in a terminal reaches us, not the child
+            start_new_session=True,  # Ctrl+C in a terminal reaches us, not the child; Stop ends its group
         )
         self._set_state("starting")
         process = self.process
@@ -97,13 +133,20 @@ class RunnerController:
     def _read_stdout(self, process) -> None:
         for line in process.stdout:
             try:
-                message = json.loads(line)
-            except ValueError:
+                # orjson: a 15 MB print is parsed in milliseconds, not a tenth of a second spent
+                # holding the interpreter lock while the app waits to draw.
+                message = orjson.loads(line)
+            except orjson.JSONDecodeError:
                 continue  # not ours: the protocol fd is private, so this does not happen
-            if "events" in message:
+            if not isinstance(message, dict):
+                continue
+            control = message.get("control")
+            if control not in ("ready", "failed") and message.get("run") != self._run_id:
+                continue  # of another run (or forged): it cannot move this run's state
+            if isinstance(message.get("events"), list):
                 for event in message["events"]:
                     self._event(event)
-            elif "control" in message:
+            elif isinstance(control, str):
                 self._control(message)
         process.wait()
         if process is self.process:
@@ -136,8 +179,21 @@ class RunnerController:
             elif name == "refused" and message.get("command") == "run":  # it never started
                 self.state = "idle"
             self._changed.notify_all()
+        if name == "failed":
+            self._report_runner_failure(str(message.get("traceback")))
         if self.on_control is not None:
             self.on_control(message)
+
+    def _report_runner_failure(self, traceback_text: str) -> None:
+        """The runner broke (not the model): its traceback, as the run's error."""
+        self.runner_traceback = traceback_text
+        with self._changed:
+            was_running = self.state in ("running", "paused")
+        if was_running:
+            self._event({"seq": self._next_seq(), "kind": "error", "t": self._last_t(), "type": "RunnerError",
+                         "message": "MiniPyro Studio's runner failed (not your model; please report this):\n"
+                                    + traceback_text.rstrip(), "frames": []})
+            self._end_run("crashed")
 
     def _child_died(self, process) -> None:
         """The child exited: if a run was under way, report how it ended, as events."""
@@ -215,16 +271,19 @@ class RunnerController:
             return found[0] if found else None
 
     # Commands --------------------------------------------------------------------
-    def _send(self, command: dict) -> None:
+    def _send(self, command: dict, command_id: Optional[int] = None) -> int:
+        """Send ``command`` with ``command_id`` (by default a fresh one); return the id."""
         process = self.process
         if process is None or process.poll() is not None:
             raise ControllerError("the runner is not running")
+        command = {"id": command_id or next(self._command_ids), **command}
         with self._write_lock:
             try:
                 process.stdin.write(json.dumps(command) + "\n")
                 process.stdin.flush()
             except (BrokenPipeError, OSError) as error:
                 raise ControllerError("the runner is gone") from error
+        return command["id"]
 
     def run(self, file, entry: str = "trace", seed: int = 0, svi: Optional[dict] = None,
             detail: str = "steps", breakpoints: Optional[list] = None, start_paused: bool = False,
@@ -238,9 +297,11 @@ class RunnerController:
             self.events, self.status, self.paused_seq = [], None, None
             self.state = "running"
             self._stop_requested = False
+            self._run_id = next(self._command_ids)  # the id the run command is sent with
         self._send({"cmd": "run", "file": str(Path(file).resolve()), "entry": entry, "seed": seed,
                     "svi": svi or {}, "detail": detail, "breakpoints": breakpoints or [],
-                    "start_paused": start_paused, "engine": engine})
+                    "start_paused": start_paused, "engine": engine, "memory_limit": int(self.memory_limit)},
+                   self._run_id)
 
     def _resume(self, name: str) -> None:
         with self._changed:
@@ -289,18 +350,20 @@ class RunnerController:
             return
         process = self.process
         if process is not None:
-            process.terminate()
+            _signal_group(process, signal.SIGTERM)
             try:
                 process.wait(max(0.05, (deadline - time.monotonic()) * 0.5))
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
                 process.wait()
+            _signal_group(process, signal.SIGKILL)  # what the model started, if the runner went first
         self.wait_until("dead", "finished", timeout=max(0.05, deadline - time.monotonic()))
 
     def kill(self) -> None:
+        """End the child and every process of its group at once."""
         process = self.process
-        if process is not None and process.poll() is None:
-            process.kill()
+        if process is not None:
+            _signal_group(process, signal.SIGKILL)
             process.wait()
 
     def close(self) -> None:
@@ -312,5 +375,7 @@ class RunnerController:
                 self._send({"cmd": "quit"})
                 process.wait(1.0)
             except (ControllerError, subprocess.TimeoutExpired):
-                self.kill()
+                pass
+        if process is not None:
+            self.kill()  # the child if it is still there, and whatever the model left in its group
         self.process = None

@@ -50,10 +50,11 @@ def step_target(command: str, event: dict, stack_size: int) -> tuple[str, Option
 
 
 def reached(mode: str, target: Optional[int], event: dict) -> bool:
-    """Whether ``event`` ends a step of ``(mode, target)`` (breakpoints aside)."""
+    """Whether ``event`` ends a step of ``(mode, target)`` (breakpoints aside). Output is not a
+    step: a program's prints are shown as they come, not stopped at one by one."""
     kind = event["kind"]
     if mode == "step":
-        return True
+        return kind != "output"
     if mode == "step_message":
         return kind == "msg_end" and target in (None, event["msg_id"])
     if mode == "step_out":

@@ -2,7 +2,7 @@
 
 Each says how a run starts from a clean state (DESIGN section 5: clear the param store, seed,
 then import the file), how a model is traced, which optimisers and ELBOs a file's ``svi`` dict
-may name, and how a model's structure is found.
+may name, and how a traced run's structure is read.
 """
 
 from __future__ import annotations
@@ -43,10 +43,11 @@ class Minipyro:
 
         return context()
 
-    def trace(self, fn, args, kwargs) -> None:
+    def trace(self, fn, args, kwargs):
+        """``fn``'s trace: its sites by name, in order."""
         import minipyro
 
-        minipyro.trace(fn).get_trace(*args, **kwargs)
+        return minipyro.trace(fn).get_trace(*args, **kwargs)
 
     def svi(self, model, guide, settings: dict):
         import minipyro
@@ -68,10 +69,9 @@ class Minipyro:
         raise ValueError("Predictive is a feature of full Pyro, not of minipyro: "
                          "write the file with `import pyro`, or run it with --engine pyro")
 
-    def structure_fields(self):
-        from ..structure import structure_fields
-
-        return structure_fields
+    def structure_of_run(self, dataflow, trace) -> dict:
+        """A ``structure`` event's fields from a traced run and its :class:`~.dataflow.Dataflow`."""
+        return dataflow.structure_fields(trace)
 
     def clear_stack(self) -> None:
         from minipyro import runtime
@@ -92,10 +92,11 @@ class Pyro:
     def loading(self, path, seed: int):
         return contextlib.nullcontext()
 
-    def trace(self, fn, args, kwargs) -> None:
+    def trace(self, fn, args, kwargs):
+        """``fn``'s ``pyro.poutine.Trace``."""
         from pyro import poutine
 
-        poutine.trace(fn).get_trace(*args, **kwargs)
+        return poutine.trace(fn).get_trace(*args, **kwargs)
 
     def svi(self, model, guide, settings: dict):
         import pyro.infer
@@ -117,10 +118,8 @@ class Pyro:
 
         return Predictive(model, guide=guide, **options)(*args, **kwargs)
 
-    def structure_fields(self):
-        from ..observe.pyro_mode import structure_fields
-
-        return structure_fields
+    def structure_of_run(self, dataflow, trace) -> dict:
+        return dataflow.pyro_structure_fields(trace)
 
     def clear_stack(self) -> None:
         from pyro.poutine.runtime import _PYRO_STACK

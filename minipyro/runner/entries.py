@@ -9,12 +9,14 @@ import threading
 from pathlib import Path
 
 from ..observe.event import DETAILS
-from ..observe.frames import error_frames, traceback_user_source, user_frames
+from ..observe.frames import error_frames, is_user_code, traceback_user_source, user_frames
 from .breakin import LineTracer
-from .capture import OutputStream
+from .capture import CapturedOutput
 from .debugger import Debugger, RunStopped
 from .engines import ENGINES
+from .limits import MemoryLimit, end_other_processes_of_group, is_out_of_memory
 from .protocol import Channel, Commands
+from .sources import error_sources, source_text
 
 
 class NonFiniteLoss(Exception):
@@ -23,9 +25,13 @@ class NonFiniteLoss(Exception):
         super().__init__(f"the loss became {loss} at step {step}; stopping")
 
 
-def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: Debugger):
+def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: Debugger, model_file,
+                  memory_limit: MemoryLimit):
     """A Recorder whose events go to the channel (from any thread, in one numbering),
-    with the debugger consulted after each event the model's own thread emits."""
+    with the debugger consulted after each event the model's own thread emits. An error
+    carries the text of the files in the model's folder that its frames point at; one of
+    running out of memory under the limit says so. ``output`` (a CapturedOutput, once the run
+    has one) is sent before any other event, so that prints keep their place."""
     from ..observe.recorder import Recorder
 
     main_thread = threading.main_thread()
@@ -33,10 +39,25 @@ def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: D
     class RunRecorder(Recorder):
         lock = threading.Lock()
         debugging = True  # off for the run's last event, which nothing may pause or stop
+        output = None
+        dataflow = None  # a trace run's Dataflow, told every message that ends
+
+        def message_end(self, msg):
+            super().message_end(msg)
+            if self.dataflow is not None:
+                self.dataflow.site_ended(msg)
 
         def emit(self, kind, **fields):
+            if kind != "output" and self.output is not None:
+                self.output.send()
             if kind == "error":
                 fields["frames"], fields["folded"] = user_frames(fields["frames"])
+                if memory_limit.limit and is_out_of_memory(fields["type"], fields["message"]):
+                    where = [f"{f['file']}:{f['line']}" for f in fields["frames"] if is_user_code(f["file"])]
+                    fields["message"] = memory_limit.message(where[-1] if where else None)
+                sources = error_sources(fields["frames"], model_file) if model_file else {}
+                if sources:
+                    fields["sources"] = sources
             with self.lock:
                 event = super().emit(kind, **fields)
             commands.progress += 1
@@ -83,12 +104,24 @@ def _stopped_at(stop: BaseException) -> str | None:
 
 
 def _trace_entry(model_file, recorder, engine) -> None:
+    """Trace the model, then the guide: each called once, its structure read from that very run."""
+    from .dataflow import Dataflow
+
     for which in ("model", "guide"):
         fn = getattr(model_file, which)
         if fn is None:
             continue
-        engine.trace(fn, model_file.args, model_file.kwargs)
-        recorder.structure(which, fn, model_file.args, model_file.kwargs, fields_of=engine.structure_fields())
+        recorder.dataflow = dataflow = Dataflow()
+        try:
+            with dataflow:
+                trace = engine.trace(fn, model_file.args, model_file.kwargs)
+        finally:
+            recorder.dataflow = None
+        try:
+            fields = engine.structure_of_run(dataflow, trace)
+        except Exception:  # the structure is a view; a model it cannot read still ran
+            continue
+        recorder.emit("structure", which=which, **fields)
 
 
 def _svi_entry(model_file, settings: dict, recorder, commands: Commands, engine) -> None:
@@ -144,22 +177,26 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     from ..observe.recorder import observe_engines
     from .modelfile import ModelFileError, choose_engine, load_model_file
 
+    channel.run_id = command.get("id")
     file, entry = command.get("file"), command.get("entry", "trace")
     seed, detail = command.get("seed", 0), command.get("detail", "steps")
-    if entry not in ("trace", "svi") or detail not in DETAILS or not isinstance(seed, int):
-        channel.control("refused", command="run", reason="entry must be trace or svi, detail sites or steps, "
-                                                         "seed an int")
+    memory_limit = command.get("memory_limit", 0)  # bytes beyond the runner's own; 0: none
+    if (entry not in ("trace", "svi") or detail not in DETAILS or not isinstance(seed, int)
+            or not isinstance(file, str) or not isinstance(memory_limit, int)):
+        channel.control("refused", command="run", id=command.get("id"), reason="file must be a path, entry "
+                        "trace or svi, detail sites or steps, seed and memory_limit ints")
         return "refused"
     try:  # (the command reader cleared the requests as it read this run command)
         debugger = Debugger(commands, channel, command.get("breakpoints"), bool(command.get("start_paused")))
     except ValueError as error:
-        channel.control("refused", command="run", reason=str(error))
+        channel.control("refused", command="run", id=command.get("id"), reason=str(error))
         return "refused"
     try:
         engine, engine_error = ENGINES[choose_engine(file, command.get("engine"))], None
     except (ModelFileError, OSError) as error:  # reported as the run's error, below
         engine, engine_error = ENGINES["minipyro"], error
-    recorder = _run_recorder(detail, channel, commands, debugger)
+    memory_limit = MemoryLimit(memory_limit)
+    recorder = _run_recorder(detail, channel, commands, debugger, file, memory_limit)
     line_tracer = LineTracer(recorder, debugger)
     stdout, stderr = sys.stdout, sys.stderr
 
@@ -170,16 +207,20 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
 
     status, stopped_at = "ok", None
     # The child serves run after run: start each from the same state.
+    for capture in captures:
+        capture.restore()  # the last model may have closed fd 1 or 2
     engine.reset(seed)
     commands.break_in = line_tracer.break_in
     commands.running = True
-    recorder.emit("run_start", file=file, entry=entry, seed=seed, status="running", engine=engine.name)
-    sys.stdout, sys.stderr = OutputStream("stdout", emit_output), OutputStream("stderr", emit_output)
+    recorder.emit("run_start", file=file, entry=entry, seed=seed, status="running", engine=engine.name,
+                  source_text=source_text(file) if file else None)
+    output = recorder.output = CapturedOutput(emit_output)
+    streams = sys.stdout, sys.stderr = output.stream("stdout"), output.stream("stderr")
     previous = observe_engines(recorder)
     try:
         if engine_error is not None:
             raise engine_error
-        with engine.loading(Path(file), seed):
+        with memory_limit, engine.loading(Path(file), seed):
             model_file = load_model_file(file)
             settings = dict(model_file.svi)
             settings.update(command.get("svi") or {})
@@ -201,13 +242,18 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
         line_tracer.end()
         observe_engines(*previous)
         recorder.debugging = False
-        for stream in (sys.stdout, sys.stderr):
+        for stream in streams:
             stream.flush()
         sys.stdout, sys.stderr = stdout, stderr
+        output.close()  # what Python printed, then what C code wrote: as they come
+        recorder.output = None
         for capture in captures:
+            capture.restore()
             capture.drain()
         engine.clear_stack()
         commands.running = False
+    if status == "stopped":
+        end_other_processes_of_group()  # what the model started dies with it
     recorder.emit("run_end", file=file, entry=entry, seed=seed, status=status,
                   **({"stopped_at": stopped_at} if status == "stopped" else {}))
     fd_output.pop("emit", None)

@@ -1,12 +1,20 @@
 """The runner's channel: one JSON object per line on a pipe each way (DESIGN section 6).
 
-In, commands: ``{"cmd": "run", "file": ..., "entry": "trace"|"svi", "seed": 0, "svi": {...},
-"detail": "sites"|"steps", "breakpoints": [...], "start_paused": false}``, ``step``,
+The child keeps both pipes on descriptors of its own (at or above ``PRIVATE_FD_FLOOR``, closed in
+any process the model starts), so a model writing to a low descriptor, or reading its stdin,
+never touches them. Every command carries an ``id``; every line the child sends carries ``run``,
+the id of the run command it belongs to (None between runs), and a ``refused`` reply the ``id``
+of the command refused: the controller ignores what belongs to no run of its own.
+
+In, commands: ``{"id": 7, "cmd": "run", "file": ..., "entry": "trace"|"svi", "seed": 0, "svi": {...},
+"detail": "sites"|"steps", "breakpoints": [...], "start_paused": false, "memory_limit": bytes (0: none)}``,
+``step``,
 ``step_message``, ``step_out``, ``continue``, ``pause``, ``stop``, ``set_breakpoints``
 (``"breakpoints": [...]``), ``capture`` (record the next SVI step in full), ``quit``.
 
 Out: ``{"events": [event, ...]}`` (batched, at most ~30 lines a second while running) and
-``{"control": "ready" | "paused" | "finished" | "refused", ...}``. ``paused`` carries ``seq``
+``{"control": "ready" | "paused" | "finished" | "refused" | "failed", ...}`` (``failed``: the
+runner itself broke, with its ``traceback``; it exits). ``paused`` carries ``seq``
 (the event it is at) and ``reason``: ``"pause"``, the step command that got there, or
 ``"breakpoint"`` with ``breakpoint`` (the breakpoint's ``id``, else its index in the list).
 A pause while the model is busy in plain Python stops it at its next line (see ``breakin``).
@@ -15,6 +23,7 @@ A pause while the model is busy in plain Python stops it at its next line (see `
 from __future__ import annotations
 
 import _thread
+import fcntl
 import json
 import os
 import queue
@@ -28,13 +37,22 @@ SEND_INTERVAL = 1 / 30  # seconds between event batches while running
 MAX_BATCH = 2000
 STOP_GRACE = 0.2  # seconds a stop waits for the run to reach an event before interrupting it
 PAUSE_GRACE = 0.2  # seconds a pause waits for an event before breaking into plain Python
+PRIVATE_FD_FLOOR = 200
+
+
+def private_fd(fd: int) -> int:
+    """A copy of ``fd`` at a high number that subprocesses do not inherit."""
+    return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, PRIVATE_FD_FLOOR)
 
 
 class Channel:
     """Our end of the protocol pipe: JSON lines out, events batched."""
 
     def __init__(self, fd: int):
-        self._out = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 16)
+        # A lone surrogate in a message becomes "?" rather than breaking the channel (the
+        # model's output has already been made valid: see capture.OutputStream).
+        self._out = os.fdopen(fd, "w", encoding="utf-8", errors="replace", buffering=1 << 16)
+        self.run_id = None  # the id of the run command being served
         self._lock = threading.RLock()
         self._batch: list[dict] = []
         self._last_send = 0.0
@@ -42,6 +60,7 @@ class Channel:
         threading.Thread(target=self._flush_periodically, name="channel-flush", daemon=True).start()
 
     def _write(self, obj: dict) -> None:
+        obj["run"] = self.run_id
         self._out.write(json_line(obj))
         self._out.flush()
 

@@ -13,7 +13,7 @@ import torch
 from pyro.distributions import Normal
 
 import minipyro
-from minipyro.observe.recording import FORMAT, MAX_LINE_BYTES, RecordingReader
+from minipyro.observe.recording import FORMAT, RecordingReader
 
 
 def model(data):
@@ -100,7 +100,7 @@ def test_a_truncated_last_line_is_tolerated(tmp_path):
 @pytest.mark.parametrize("lines, line_number, reason", [
     ([HEADER, EVENT0[:20], EVENT1], 2, "not a JSON line"),
     ([json.dumps({"format": "something-else", "version": 1}), EVENT0], 1, "not a MiniPyro recording"),
-    ([json.dumps({"format": FORMAT, "version": 2}), EVENT0], 1, "version 2 is newer"),
+    ([json.dumps({"format": FORMAT, "version": 3}), EVENT0], 1, "version 3 is newer"),
     ([HEADER, EVENT1], 2, "expected seq 0, found 1"),
     ([HEADER, json.dumps({"seq": 0, "kind": "exec", "t": 0})], 2, "unknown event kind 'exec'"),
     ([HEADER, json.dumps({"seq": 0, "kind": "msg_end", "t": 0})], 2, "lacks msg_id"),
@@ -128,9 +128,10 @@ def test_pickle_bytes_are_refused_and_never_run(tmp_path, monkeypatch):
     assert not (tmp_path / "pwned").exists()
 
 
-def test_a_huge_line_is_refused(tmp_path):
+def test_a_huge_line_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr("minipyro.observe.recording.MAX_LINE_BYTES", 1 << 20)
     path = tmp_path / "huge.mpr.jsonl"
-    huge = json.dumps({"seq": 0, "kind": "output", "t": 0, "stream": "stdout", "text": "x" * (MAX_LINE_BYTES + 1)})
+    huge = json.dumps({"seq": 0, "kind": "output", "t": 0, "stream": "stdout", "text": "x" * (1 << 20)})
     write_lines(path, HEADER, huge)
     with pytest.raises(minipyro.RecordingError, match="line 2: line longer than"):
         minipyro.load_recording(path)

@@ -182,8 +182,8 @@ def test_a_failing_model_shows_the_error_and_selects_its_step(qtbot, window):
     events = window.session.events
     assert events[window.session.current]["kind"] == "error"
     assert any(mark[1] == "error" for mark in window.timeline.slider.marks)
-    text = window.console.toPlainText()
-    assert "ValueError" in text and "negative_scale.py:7" in text
+    qtbot.waitUntil(lambda: "ValueError" in window.console.toPlainText())  # drawn at the next frame
+    assert "negative_scale.py:7" in window.console.toPlainText()
     assert window.source.current_line == 7
     window.open_model(EXAMPLE)  # the app is ready for the next run
     window.run("trace", start_paused=False)
@@ -224,7 +224,7 @@ def test_a_recording_being_written_is_followed(qtbot, window, tmp_path):
     with open(path, "a") as f:
         f.write("\n".join(lines[3:]) + "\n")
     qtbot.waitUntil(lambda: len(window.session) == 5, timeout=10000)
-    assert "line 4" in window.console.toPlainText()
+    qtbot.waitUntil(lambda: "line 4" in window.console.toPlainText())  # drawn at the next frame
 
 
 def test_save_recording_round_trips(qtbot, window, tmp_path):
@@ -272,7 +272,7 @@ def test_clicking_a_traceback_line_in_the_console_moves_the_source(qtbot, window
     window.source.show_location(str(EXAMPLE), 3)
     target = QUrl.fromLocalFile(str(MODELS / "negative_scale.py"))
     target.setFragment("7")
-    assert target.toString() in window.console.toHtml()
+    qtbot.waitUntil(lambda: target.toString() in window.console.document().toHtml())
     window.console.anchorClicked.emit(target)
     assert window.source.path == MODELS / "negative_scale.py" and window.source.current_line == 7
 

@@ -109,9 +109,12 @@ def test_panels_json_from_the_command_line(recorder_runner, tmp_path):
     assert result.returncode == 0, result.stderr
     shown = json.loads(out.read_text())
     assert [s["step"] for s in shown] == [3, 5]  # a step past the end is left out
+    # The source shown is the recording's own copy of the model (never the file it names).
+    carried = json.loads(recording.read_text().splitlines()[1])["source_text"].splitlines()
     for s in shown:
         assert set(s) >= {"step", "status", "source", "stack", "inspector", "timeline"}
-        assert s["timeline"]["current_seq"] == s["step"] and s["source"]["text"] is None  # never read
+        assert s["timeline"]["current_seq"] == s["step"]
+        assert s["source"]["text"] == carried[s["source"]["line"] - 1]
 
 
 def test_panels_json_refuses_a_bad_recording_without_a_dialog(tmp_path):

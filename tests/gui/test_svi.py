@@ -141,4 +141,4 @@ def test_a_nonfinite_loss_is_marked_and_optionally_tolerated(qtbot, window):
     window.svi.stop_on_nonfinite.setChecked(False)
     run = run_svi(qtbot, window, 50)
     assert run.nonfinite_steps and window.session.events[len(window.session) - 1]["status"] == "ok"
-    assert "going on" in window.console.toPlainText()
+    qtbot.waitUntil(lambda: "going on" in window.console.toPlainText())  # drawn at the next frame

@@ -1,63 +1,198 @@
-"""Console: the model's output and errors; ``file:line`` in a traceback is a link."""
+"""Console: the model's output and errors; ``file:line`` in a traceback is a link.
+
+Built to take any amount of output: a ``QPlainTextEdit`` holding the last ``MAX_BLOCKS`` lines,
+appended once per frame, a line longer than ``MAX_LINE_CHARS`` cut for display (the session
+keeps every event's full text: "Save all output…" in the context menu writes it to a file).
+"""
 
 from __future__ import annotations
 
-import html
-
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtWidgets import QTextBrowser
+from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtGui import QFontDatabase, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QFileDialog, QPlainTextEdit
 
 from ...models.events import KIND_CODES
-from ..palette import THEMES, theme_name
+from ..palette import colors
 
 SHOWN = {KIND_CODES["output"], KIND_CODES["error"], KIND_CODES["run_end"]}
+MAX_BLOCKS = 5000  # lines kept on screen; older ones scroll away (the session keeps them)
+MAX_LINE_CHARS = 1000  # a longer line is cut for display
+# Drawn per frame at most (laying out lines is what costs): the rest of a flood is counted, not drawn.
+MAX_FRAME_LINES = 400
+FRAME_MS = 16
 
 
-class ConsolePanel(QTextBrowser):
+def cut(line: str) -> str:
+    """A line as displayed: whole, or its start and how much more there is."""
+    if len(line) <= MAX_LINE_CHARS:
+        return line
+    return f"{line[:MAX_LINE_CHARS]} … [{len(line) - MAX_LINE_CHARS:,} more characters: Save all output… has them]"
+
+
+def display_lines(text: str, limit: int = MAX_BLOCKS) -> list:
+    """The last ``limit`` lines of ``text``, each cut: the work of showing is bounded by what
+    can be shown, however long the text (a 15 MB line, a million-line print flood)."""
+    text = text[:-1] if text.endswith("\n") else text
+    lines = []
+    end = len(text)
+    while end >= 0 and len(lines) < limit:
+        start = text.rfind("\n", 0, end) + 1
+        lines.append(cut(text[start:end]) if end - start > MAX_LINE_CHARS else text[start:end])
+        end = start - 1
+    lines.reverse()
+    return lines
+
+
+def line_count(event: dict) -> int:
+    """How many lines an event shows (an error: its message and frames)."""
+    if event["kind"] == "output":
+        text = event["text"]
+        return text.count("\n") + (0 if text.endswith("\n") else 1)
+    if event["kind"] == "error":
+        return event["message"].count("\n") + 1 + len(event.get("frames") or []) + bool(event.get("folded"))
+    return 1
+
+
+def full_text(event: dict) -> str:
+    """What an output, error or run_end event says, in full (what "Save all output…" writes)."""
+    kind = event["kind"]
+    if kind == "output":
+        return event["text"]
+    if kind == "error":
+        frames = "".join(f"  {f['file']}:{f['line']} in {f['function']}\n" for f in event.get("frames") or [])
+        return f"{event['type']}: {event['message']}\n{frames}"
+    return f"— run ended: {event.get('status')} —\n"
+
+
+class ConsolePanel(QPlainTextEdit):
     sigOpenLocation = Signal(str, int)  # file, line
+    anchorClicked = Signal(QUrl)
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
-        self.setOpenLinks(False)
-        self.setOpenExternalLinks(False)
+        self.setReadOnly(True)
+        self.setMaximumBlockCount(MAX_BLOCKS)
+        self.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
+        self._pending: list[int] = []  # steps to show at the next frame
+        self._frame = QTimer(self)
+        self._frame.setSingleShot(True)
+        self._frame.setInterval(FRAME_MS)
+        self._frame.timeout.connect(self.flush)
         self.anchorClicked.connect(self._on_anchor)
-        session.sig_reset.connect(self.clear)
+        session.sig_reset.connect(self._on_reset)
         session.sig_events_added.connect(self._on_events)
 
-    def _on_events(self, first: int, end: int) -> None:
-        events = self.session.events
-        for k in range(first, end):
-            if events.kinds[k] in SHOWN:
-                self.show_event(events[k])
+    def _on_reset(self) -> None:
+        self._pending = []
+        self.clear()
 
-    def show_event(self, event: dict) -> None:
-        colors = THEMES[theme_name()]
+    def _on_events(self, first: int, end: int) -> None:
+        kinds = self.session.events.kinds
+        self._pending.extend(k for k in range(first, end) if kinds[k] in SHOWN)
+        if self._pending and not self._frame.isActive():
+            self._frame.start()
+
+    def flush(self) -> None:
+        """Show what arrived since the last frame, in one edit: its newest ``MAX_FRAME_LINES`` lines
+        at most; how many lines a flood left undrawn is said."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        events = self.session.events
+        shown, lines = [], 0
+        for position in range(len(pending) - 1, -1, -1):
+            event = events[pending[position]]
+            shown.append(event)
+            lines += line_count(event)
+            if lines >= MAX_FRAME_LINES:
+                break
+        undrawn = max(0, lines - MAX_FRAME_LINES) + sum(line_count(events[k]) for k in pending[:-len(shown)])
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.End)
+        cursor.beginEditBlock()
+        if undrawn:
+            note = QTextCharFormat()
+            note.setForeground(colors()["muted"])
+            self._lines(cursor, [f"[… {undrawn:,} lines printed too fast to draw: Save all output… (right-click) "
+                                 "has every line]"], note)
+        shown.reverse()  # oldest first: only the oldest may be drawn in part
+        self._insert(cursor, shown[0], MAX_FRAME_LINES - sum(map(line_count, shown[1:])))
+        for event in shown[1:]:
+            self._insert(cursor, event, MAX_FRAME_LINES)
+        cursor.endEditBlock()
+        self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+
+    def _insert(self, cursor: QTextCursor, event: dict, limit: int) -> None:
+        """Append ``event`` (its last ``limit`` lines, for output)."""
+        palette = colors()
         kind = event["kind"]
+        plain = QTextCharFormat()
         if kind == "output":
-            color = colors["error"] if event["stream"] == "stderr" else colors["text"]
-            if event["stream"] == "runner":
-                color = colors["muted"]
-            self._append(f'<span style="color:{color}">{html.escape(event["text"].rstrip(chr(10)))}</span>')
+            plain.setForeground(palette["error"] if event["stream"] == "stderr" else
+                                palette["muted"] if event["stream"] == "runner" else palette["text"])
+            self._lines(cursor, display_lines(event["text"], max(1, limit)), plain)
         elif kind == "error":
-            lines = [f'<b style="color:{colors["error"]}">{html.escape(event["type"])}: '
-                     f'{html.escape(event["message"]).replace(chr(10), "<br>")}</b>']
+            headline = QTextCharFormat()
+            headline.setForeground(palette["error"])
+            headline.setFontWeight(700)
+            self._lines(cursor, display_lines(f"{event['type']}: {event['message']}", MAX_FRAME_LINES), headline)
             for frame in event.get("frames") or []:
                 target = QUrl.fromLocalFile(frame["file"])
                 target.setFragment(str(frame["line"]))
-                lines.append(f'&nbsp;&nbsp;<a href="{target.toString()}">{html.escape(frame["file"])}:'
-                             f'{frame["line"]}</a> in {html.escape(frame["function"])}')
+                link = QTextCharFormat()
+                link.setAnchor(True)
+                link.setAnchorHref(target.toString())
+                link.setForeground(palette["accent"])
+                link.setFontUnderline(True)
+                self._new_block(cursor)
+                cursor.insertText("  ", plain)
+                cursor.insertText(cut(f"{frame['file']}:{frame['line']}"), link)
+                cursor.insertText(f" in {cut(frame['function'])}", plain)
             if event.get("folded"):
-                lines.append(f'<span style="color:{colors["muted"]}">&nbsp;&nbsp;({event["folded"]} frames '
-                             f'inside minipyro folded away)</span>')
-            self._append("<br>".join(lines))
-        elif kind == "run_end":
-            self._append(f'<span style="color:{colors["muted"]}">— run ended: {html.escape(str(event["status"]))}'
-                         f' —</span>')
+                muted = QTextCharFormat()
+                muted.setForeground(palette["muted"])
+                self._lines(cursor, [f"  ({event['folded']} frames inside minipyro folded away)"], muted)
+        else:
+            muted = QTextCharFormat()
+            muted.setForeground(palette["muted"])
+            self._lines(cursor, [cut(f"— run ended: {event.get('status')} —")], muted)
 
-    def _append(self, markup: str) -> None:
-        self.append(markup)
+    def _new_block(self, cursor: QTextCursor) -> None:
+        if not self.document().isEmpty():
+            cursor.insertBlock()
+
+    def _lines(self, cursor: QTextCursor, lines: list, char_format: QTextCharFormat) -> None:
+        self._new_block(cursor)
+        cursor.insertText("\n".join(lines), char_format)
+
+    # Links and the full text ---------------------------------------------------------
+    def mouseReleaseEvent(self, event):
+        href = self.cursorForPosition(event.position().toPoint()).charFormat().anchorHref()
+        super().mouseReleaseEvent(event)
+        if href:
+            self.anchorClicked.emit(QUrl(href))
 
     def _on_anchor(self, url: QUrl) -> None:
         line = int(url.fragment() or 0)
         self.sigOpenLocation.emit(url.toLocalFile(), line)
+
+    def contextMenuEvent(self, event):
+        menu = self.createStandardContextMenu()
+        menu.addSeparator()
+        menu.addAction("Save all output…", self.save_all_dialog)
+        menu.exec(event.globalPos())
+
+    def save_all_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save all output", "output.txt", "Text (*.txt)")
+        if path:
+            self.save_all(path)
+
+    def save_all(self, path) -> None:
+        """Every output and error of the run, in full (long lines whole, nothing scrolled away)."""
+        events, kinds = self.session.events, self.session.events.kinds
+        with open(path, "w", encoding="utf-8", errors="backslashreplace") as f:
+            for step in range(len(events)):
+                if kinds[step] in SHOWN:
+                    f.write(full_text(events[step]))

@@ -2,7 +2,8 @@
 a dot on each line that calls a primitive, and a gutter click to toggle a breakpoint there.
 
 It reads only files the user opened as models: a recording may come from anyone, and the
-paths in it are never opened (its locations are shown as text)."""
+paths in it are never opened. Its own text of a file (run_start's ``source_text``, an error's
+``sources``) is shown instead, or, without one, where the step is."""
 
 from __future__ import annotations
 
@@ -68,6 +69,9 @@ class SourcePanel(QPlainTextEdit):
             source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             source = f"# cannot show {path}: {error}"
+        self._show_text(path, source)
+
+    def _show_text(self, path: Path, source: str) -> None:
         self.path = path
         self.setPlainText(source)
         self.sites = site_lines(source)
@@ -93,7 +97,13 @@ class SourcePanel(QPlainTextEdit):
 
     def show_location(self, file: str, line: int) -> None:
         self.location = (file, line)
-        if str(Path(file)) not in self.allowed:
+        recorded = self.session.sources.get(file)
+        if str(Path(file)) in self.allowed:
+            self.load(file)
+        elif recorded is not None:  # the recording's own copy of the file
+            if self.path != Path(file):
+                self._show_text(Path(file), recorded)
+        else:
             # Never read a path a recording names: say where the step is instead.
             notice = (f"# {file}\n#\n# The source is not shown: this file was named by a recording, and a "
                       "recording may come from anyone.\n# Open the model file (Ctrl+O) to see its lines here.")
@@ -102,7 +112,6 @@ class SourcePanel(QPlainTextEdit):
                 self.setPlainText(notice)
                 self._highlight()
             return
-        self.load(file)
         self.current_line = line
         self._highlight()
 
