@@ -16,7 +16,7 @@ from typing import Iterator, Optional
 
 import orjson
 
-from .event import KINDS, Event, json_line
+from .event import DETAILS, KINDS, Event, json_line
 
 FORMAT = "minipyro-recording"
 VERSION = 1
@@ -241,7 +241,7 @@ class RecordingReader:
         if version < 1:
             self._fail(line_number, f"unknown recording format version {version}")
         self.header = data
-        self.detail = data.get("detail") if data.get("detail") in ("sites", "steps") else "steps"
+        self.detail = data.get("detail") if data.get("detail") in DETAILS else "steps"
 
     def _event(self, data, line_number: int) -> dict:
         # type() checks rather than isinstance: True is not a seq, and this runs a million times.
