@@ -7,6 +7,8 @@
 - ``python main.py run FILE.py [--svi-steps N] [--seed S] [--detail sites|steps] [--record OUT]``
   runs a model file without a window.
 - ``python main.py graph FILE.py --out model.svg`` saves the model's plate diagram.
+- ``python main.py record [-o OUT] [--seed S] SCRIPT.py [ARGS...]`` runs any script as Python
+  would, recording what Pyro does (see ``minipyro.runner.record_cli``).
 - ``python main.py demo`` runs SVI on the seed model in this process and prints it learning.
 """
 
@@ -40,6 +42,10 @@ def demo(steps: int) -> int:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["record"]:  # everything after the script is the script's: its own parser
+        from minipyro.runner import record_cli
+
+        return record_cli.main(argv[1:])
     if argv[:1] == ["graph"]:
         parser = argparse.ArgumentParser(prog="minipyro-studio graph",
                                          description="Save a model file's plate diagram (SVG or PNG).")
