@@ -31,7 +31,7 @@ import types
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..observe.frames import error_frames
+from ..observe.frames import PACKAGE_DIR, error_frames
 from ..observe.recording import SUFFIX, RecordingWriter
 
 ENV_VAR = "MINIPYRO_STUDIO_RECORD"
@@ -376,12 +376,10 @@ def resolve_script(path: str) -> Path:
     return script
 
 
-def trimmed_traceback(tb, first_file: Optional[str]):
-    """The traceback from the script's own first frame on, as ``python SCRIPT.py`` prints it."""
-    if first_file is None:
-        return tb
+def trimmed_traceback(tb):
+    """The traceback without the Studio's frames above the script's, as Python prints it."""
     start = tb
-    while start is not None and start.tb_frame.f_code.co_filename != first_file:
+    while start is not None and start.tb_frame.f_code.co_filename.startswith(PACKAGE_DIR):
         start = start.tb_next
     return start or tb
 
@@ -391,10 +389,8 @@ def run_script(script: Optional[Path], module: Optional[str], args: list, record
     """Run the script (or ``python -m module``) in this process as Python would; return the
     run's status (``ok``, ``error``, ``stopped``) and its exit code (130 when interrupted)."""
     saved_argv, saved_path0 = sys.argv, sys.path[0] if sys.path else None
-    first_file = None
     try:
         if script is not None:
-            first_file = str(script.resolve())
             sys.argv = [str(script), *args]
             sys.path[0] = os.path.dirname(os.path.realpath(script))
         else:
@@ -404,17 +400,17 @@ def run_script(script: Optional[Path], module: Optional[str], args: list, record
         try:
             before_run()
             if script is not None:
-                _run_main(first_file)
+                _run_main(os.path.abspath(script))
             else:
                 runpy.run_module(module, run_name="__main__", alter_sys=True)
         except SystemExit as stop:
             return _exit_status(stop)
         except KeyboardInterrupt as interrupt:
-            _print_uncaught(interrupt, first_file)
+            _print_uncaught(interrupt)
             return "stopped", 130
         except BaseException as error:
             recording.error(error)
-            _print_uncaught(error, first_file)
+            _print_uncaught(error)
             return "error", 1
         return "ok", 0
     finally:
@@ -453,5 +449,8 @@ def _exit_status(stop: SystemExit) -> tuple[str, int]:
     return "error", 1
 
 
-def _print_uncaught(error: BaseException, first_file: Optional[str]) -> None:
-    sys.excepthook(type(error), error, trimmed_traceback(error.__traceback__, first_file))
+def _print_uncaught(error: BaseException) -> None:
+    """Python's own last words for an uncaught exception (through ``sys.excepthook``, which
+    the script may have set), without the Studio's frames above the script's."""
+    error.__traceback__ = trimmed_traceback(error.__traceback__)
+    sys.excepthook(type(error), error, error.__traceback__)
