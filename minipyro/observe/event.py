@@ -36,8 +36,8 @@ KINDS = {
 # The fields a kind carries only sometimes.
 OPTIONAL_FIELDS = {
     # A crash reports what it can. A script's run (entry "script") names its process: "rank"
-    # ("0", "1", ... or "pid12345"), "pid", and the script's "argv".
-    "run_start": ("file", "entry", "seed", "status", "engine", "rank", "pid", "argv"),
+    # ("main", "rank1", ... or "pid12345"), "pid", the script's "argv" and its "source_text".
+    "run_start": ("file", "entry", "seed", "status", "engine", "rank", "pid", "argv", "source_text"),
     # stopped_at: the user's line, when stopped; a script's "exit_code", and a "note" such as
     # "no Pyro calls were seen".
     "run_end": ("file", "entry", "seed", "status", "stopped_at", "exit_code", "note"),

@@ -23,7 +23,7 @@ from ..observe.event import DETAILS
 from ..observe.recording import SUFFIX
 from .engines import ENGINES
 from .script import (ProcessRecording, ScriptError, child_environment, process_rank, resolve_script, run_script,
-                     stem_of)
+                     source_text, stem_of)
 from .startup import hook_folder
 
 PREFIX = "minipyro-studio: "
@@ -133,7 +133,8 @@ def main(argv: list) -> int:
         recording = ProcessRecording(out, detail, first_step, {
             "file": str(script.resolve()) if script is not None else options.module, "entry": "script",
             "seed": options.seed, "engine": engine, "rank": process_rank("main"), "pid": os.getpid(),
-            "argv": [options.script or options.module, *script_args]})
+            "argv": [options.script or options.module, *script_args],
+            "source_text": source_text(script) if script is not None else None})
     except OSError as error:
         say(f"cannot write the recording {out}: {error.strerror}")
         return 2

@@ -37,6 +37,7 @@ from ..observe.recording import SUFFIX, RecordingWriter
 ENV_VAR = "MINIPYRO_STUDIO_RECORD"
 NO_PYRO = "no Pyro calls were seen"
 MAX_RECORDED_OUTPUT = 16 * 1024 * 1024  # characters of output kept in a recording, per process
+MAX_SOURCE_CHARACTERS = 1024 * 1024
 OWN_KINDS = frozenset({"run_start", "run_end", "output", "error"})  # the rest come from Pyro calls
 WATCHED = ("pyro", "minipyro")
 
@@ -324,6 +325,16 @@ def child_run_fields(fields: dict) -> dict:
     return {**fields, "rank": process_rank(), "pid": os.getpid(), "argv": list(sys.argv)}
 
 
+def source_text(path) -> Optional[str]:
+    """The script's text, for a recording that opens with its source anywhere (None if unreadable)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read(MAX_SOURCE_CHARACTERS + 1)
+    except (OSError, TypeError):
+        return None
+    return text if len(text) <= MAX_SOURCE_CHARACTERS else None
+
+
 def child_environment(out, detail: str, first_step: Optional[str], hook_folder, environ=os.environ) -> dict:
     """The environment for the processes a recorded script starts: they record beside ``out``."""
     settings = {"out": str(Path(out).resolve()), "detail": detail, "first_step": first_step}
@@ -335,8 +346,9 @@ def record_this_process() -> None:
     """Called at interpreter start-up in a process a recorded script started (see ``startup``)."""
     settings = json.loads(os.environ[ENV_VAR])
     out = settings["out"]
-    fields = child_run_fields({"file": os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else None,
-                               "entry": "script", "seed": None, "engine": None})
+    file = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] not in ("", "-c", "-m") else None
+    fields = child_run_fields({"file": file, "entry": "script", "seed": None, "engine": None,
+                               "source_text": source_text(file) if file else None})
     recording = ProcessRecording(out, settings["detail"], settings.get("first_step"), fields,
                                  choose_path=lambda: process_path(out))
     start_recording(recording)
