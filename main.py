@@ -2,6 +2,7 @@
 
 - ``python main.py [FILE.py | RUN.mpr.jsonl] [--screenshot PNG]`` opens the app (on a model
   or a recording); with ``--screenshot`` it saves a picture of the window and exits.
+  ``python main.py SCRIPT.py -- ARGS`` opens a script (a file without a ``model``) with its arguments.
 - ``python main.py RUN.mpr.jsonl --at K1,K2 --panels-json OUT.json`` travels to each step and
   writes what every panel shows, read back from the widgets.
 - ``python main.py run FILE.py [--svi-steps N] [--seed S] [--detail sites|steps] [--record OUT]``
@@ -64,6 +65,7 @@ def main(argv=None) -> int:
         demo_parser.add_argument("--steps", type=int, default=1000)
         options = parser.parse_args(argv)
         return cli.run(options) if options.command == "run" else demo(options.steps)
+    argv, script_args = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
     parser = argparse.ArgumentParser(prog="minipyro-studio", description=__doc__.splitlines()[0],
                                      epilog="Also: 'run FILE.py' (no window), 'graph FILE.py --out F', 'demo'.")
     parser.add_argument("file", nargs="?", help="a model file (.py) or a recording (.mpr.jsonl)")
@@ -87,7 +89,7 @@ def main(argv=None) -> int:
 
     return app_main(options.file, options.screenshot, show=options.show, theme=options.theme,
                     presentation=options.presentation, svi_steps=options.svi_steps, at=options.at,
-                    panels_json=options.panels_json)
+                    panels_json=options.panels_json, script_args=script_args)
 
 
 def _steps(text: str) -> list:

@@ -131,7 +131,7 @@ def run_svi_for_picture(window: MainWindow, steps: int) -> None:
 
 
 def main(file=None, screenshot_path=None, settings: QSettings | None = None, show=None, theme=None,
-         presentation=False, svi_steps=0, at=None, panels_json=None) -> int:
+         presentation=False, svi_steps=0, at=None, panels_json=None, script_args=None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("MiniPyro Studio")
     if panels_json is not None:
@@ -145,7 +145,7 @@ def main(file=None, screenshot_path=None, settings: QSettings | None = None, sho
         window.resize(*SCREENSHOT_SIZE)
     window.show()
     if file is not None:
-        window.open_path(file)
+        window.open_path(file, script_args)
     if screenshot_path is None:
         return app.exec()
     if theme:

@@ -228,9 +228,10 @@ class RunnerController:
 
     def run(self, file, entry: str = "trace", seed: int = 0, svi: Optional[dict] = None,
             detail: str = "steps", breakpoints: Optional[list] = None, start_paused: bool = False,
-            engine: Optional[str] = None) -> None:
+            engine: Optional[str] = None, args: Optional[list] = None) -> None:
         """Start a run (starting the child first if needed). Events arrive at ``on_event``.
-        ``engine``: "minipyro" or "pyro"; by default the file's own imports choose."""
+        ``engine``: "minipyro" or "pyro"; by default the file's own imports choose. ``args``:
+        a script's arguments (entry ``script``)."""
         if self.state in ("running", "paused"):
             raise ControllerError("a run is under way; stop it first")
         self.start()
@@ -240,7 +241,7 @@ class RunnerController:
             self._stop_requested = False
         self._send({"cmd": "run", "file": str(Path(file).resolve()), "entry": entry, "seed": seed,
                     "svi": svi or {}, "detail": detail, "breakpoints": breakpoints or [],
-                    "start_paused": start_paused, "engine": engine})
+                    "start_paused": start_paused, "engine": engine, "args": list(args or [])})
 
     def _resume(self, name: str) -> None:
         with self._changed:

@@ -15,6 +15,7 @@ from .capture import OutputStream
 from .debugger import Debugger, RunStopped
 from .engines import ENGINES
 from .protocol import Channel, Commands
+from .script_entry import run_script_entry
 
 
 class NonFiniteLoss(Exception):
@@ -23,7 +24,7 @@ class NonFiniteLoss(Exception):
         super().__init__(f"the loss became {loss} at step {step}; stopping")
 
 
-def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: Debugger):
+def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: Debugger, first_step=None):
     """A Recorder whose events go to the channel (from any thread, in one numbering),
     with the debugger consulted after each event the model's own thread emits."""
     from ..observe.recorder import Recorder
@@ -50,7 +51,7 @@ def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: D
         recorder.last_dict = event.to_dict()  # the debugger reads the same dict
         channel.event(recorder.last_dict)
 
-    recorder = RunRecorder(detail, send)
+    recorder = RunRecorder(detail, send, first_step=first_step)
     return recorder
 
 
@@ -146,9 +147,9 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
 
     file, entry = command.get("file"), command.get("entry", "trace")
     seed, detail = command.get("seed", 0), command.get("detail", "steps")
-    if entry not in ("trace", "svi") or detail not in DETAILS or not isinstance(seed, int):
-        channel.control("refused", command="run", reason="entry must be trace or svi, detail sites or steps, "
-                                                         "seed an int")
+    if entry not in ("trace", "svi", "script") or detail not in DETAILS or not isinstance(seed, int):
+        channel.control("refused", command="run", reason="entry must be trace, svi or script, detail sites or "
+                                                         "steps, seed an int")
         return "refused"
     try:  # (the command reader cleared the requests as it read this run command)
         debugger = Debugger(commands, channel, command.get("breakpoints"), bool(command.get("start_paused")))
@@ -159,7 +160,9 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
         engine, engine_error = ENGINES[choose_engine(file, command.get("engine"))], None
     except (ModelFileError, OSError) as error:  # reported as the run's error, below
         engine, engine_error = ENGINES["minipyro"], error
-    recorder = _run_recorder(detail, channel, commands, debugger)
+    # A script runs at svi detail after its first step (which is seen at the run's detail).
+    recorder = _run_recorder("svi", channel, commands, debugger, first_step=detail) if entry == "script" else \
+        _run_recorder(detail, channel, commands, debugger)
     line_tracer = LineTracer(recorder, debugger)
     stdout, stderr = sys.stdout, sys.stderr
 
@@ -179,14 +182,17 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     try:
         if engine_error is not None:
             raise engine_error
-        with engine.loading(Path(file), seed):
-            model_file = load_model_file(file)
-            settings = dict(model_file.svi)
-            settings.update(command.get("svi") or {})
-            if entry == "trace":
-                _trace_entry(model_file, recorder, engine)
-            else:
-                _svi_entry(model_file, settings, recorder, commands, engine)
+        if entry == "script":
+            run_script_entry(file, command.get("args") or [])
+        else:
+            with engine.loading(Path(file), seed):
+                model_file = load_model_file(file)
+                settings = dict(model_file.svi)
+                settings.update(command.get("svi") or {})
+                if entry == "trace":
+                    _trace_entry(model_file, recorder, engine)
+                else:
+                    _svi_entry(model_file, settings, recorder, commands, engine)
     except (RunStopped, KeyboardInterrupt) as stop:
         status, stopped_at = "stopped", _stopped_at(stop)
     except BaseException as error:  # the user's code: anything it raises is reported, not fatal

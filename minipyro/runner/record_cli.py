@@ -22,6 +22,7 @@ from pathlib import Path
 from ..observe.event import DETAILS
 from ..observe.recording import SUFFIX
 from .engines import ENGINES
+from .modelfile import ModelFileError, choose_engine
 from .script import (ProcessRecording, ScriptError, child_environment, process_rank, resolve_script, run_script,
                      source_text, stem_of)
 from .startup import hook_folder
@@ -63,15 +64,14 @@ def split_arguments(argv: list) -> tuple[list, list]:
     return argv, []
 
 
-def guess_engine(script) -> str:
-    """A script that imports minipyro (and not pyro) runs on minipyro; others on Pyro."""
+def engine_of(script, requested):
+    """The engine ``--seed`` seeds: as for model files (DESIGN section 5), Pyro when in doubt."""
+    if requested is not None or script is None:
+        return requested or "pyro"
     try:
-        text = script.read_text(encoding="utf-8", errors="replace") if script is not None else ""
-    except OSError:
-        text = ""
-    uses_minipyro = "import minipyro" in text or "from minipyro" in text
-    uses_pyro = "import pyro" in text or "from pyro" in text
-    return "minipyro" if uses_minipyro and not uses_pyro else "pyro"
+        return choose_engine(script)
+    except (ModelFileError, OSError):
+        return "pyro"
 
 
 def seeding(engine_name: str, seed):
@@ -127,7 +127,7 @@ def main(argv: list) -> int:
     out = Path(options.out) if options.out else Path.cwd() / f"{name}{SUFFIX}"
     detail = options.detail or "svi"
     first_step = None if options.detail else FIRST_STEP_DETAIL
-    engine = options.engine or guess_engine(script)
+    engine = engine_of(script, options.engine)
     started = time.time()
     try:
         recording = ProcessRecording(out, detail, first_step, {

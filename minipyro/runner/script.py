@@ -412,7 +412,7 @@ def run_script(script: Optional[Path], module: Optional[str], args: list, record
         try:
             before_run()
             if script is not None:
-                _run_main(os.path.abspath(script))
+                run_as_main(os.path.abspath(script))
             else:
                 runpy.run_module(module, run_name="__main__", alter_sys=True)
         except SystemExit as stop:
@@ -434,7 +434,7 @@ def run_script(script: Optional[Path], module: Optional[str], args: list, record
             sys.path[0] = saved_path0
 
 
-def _run_main(path: str) -> None:
+def run_as_main(path: str) -> None:
     """Run the file as ``__main__``, as ``python path`` does (``runpy.run_path`` would put the
     absolute path in ``sys.argv[0]``; Python leaves it as typed, and makes ``__file__`` absolute)."""
     with io.open_code(path) as f:
