@@ -98,7 +98,7 @@ class DebugController:
             breakpoints = self.breakpoints.specs()
         sent = self.runner.command("run", file, entry=entry, breakpoints=list(breakpoints), start_paused=paused,
                                    detail="steps" if entry == "trace" else "sites", svi=svi_settings,
-                                   args=args)
+                                   **({"args": args} if entry == "script" else {}))
         self.reason = "running"
         self.sig_changed.emit()
         return sent
