@@ -74,7 +74,7 @@ class Recorder(runtime.Observer):
         self._next_msg_id = 0
         self._msg_ids: dict[int, int] = {}  # id(msg) -> msg_id, for the messages being applied
         self._losses = 0  # loss events so far
-        self._pairs_seen: dict = {}  # (id(model), id(guide)) -> (model, guide): their structure is out
+        self._structured: dict = {}  # id(fn) -> fn, for the models and guides whose structure is out
 
     def set_detail(self, detail: str) -> None:
         self.detail = detail
@@ -239,8 +239,7 @@ class Recorder(runtime.Observer):
              kwargs: Optional[dict] = None, fields_of=structure_fields) -> None:
         """An ELBO (class name ``elbo``) was evaluated outside ``SVI.step`` and gave ``value``;
         a model and guide seen for the first time get their ``structure`` first."""
-        if model is not None and (id(model), id(guide)) not in self._pairs_seen:
-            self._pairs_seen[(id(model), id(guide))] = (model, guide)  # held: ids stay theirs
+        if model is not None and not (id(model) in self._structured and id(guide) in self._structured):
             self.structure("model", model, args, kwargs, fields_of=fields_of)
             self.structure("guide", guide, args, kwargs, fields_of=fields_of)
         if value is not None:
@@ -263,6 +262,7 @@ class Recorder(runtime.Observer):
                   fields_of=structure_fields) -> Optional[Event]:
         """Emit ``fn``'s relations and plate sizes, from one unobserved run that changes nothing
         (``fields_of``: the engine's way of finding them; Pyro mode passes Pyro's)."""
+        self._structured[id(fn)] = fn  # held, so that its id stays its own
         previous = runtime.set_observer(None)
         try:
             fields = fields_of(fn, args, kwargs)

@@ -148,6 +148,8 @@ def main(argv: list) -> int:
         _restore(saved_environment)
         shutil.rmtree(hooks, ignore_errors=True)
     recording.finish(status, exit_code)
+    if os.getpid() != recording.pid:  # a child the script forked, come back here: it is not the run
+        return exit_code
     _report(recording, out, started)
     if status == "stopped":  # as Python itself ends on Ctrl+C: by SIGINT, for the shell to see
         signal.signal(signal.SIGINT, signal.SIG_DFL)

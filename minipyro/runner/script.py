@@ -1,8 +1,9 @@
 """A training script, run as ``python SCRIPT.py ARGS`` would run it, recorded (DESIGN section 5).
 
-The script runs in this process, as ``memray run`` and ``viztracer`` run theirs: ``runpy``
-gives it ``__main__``, its ``sys.argv`` and its folder first on ``sys.path``; its output goes
-where it would go (and is recorded as ``output`` events on the way); its exit status is its own.
+The script runs in this process, as ``memray run`` and ``viztracer`` run theirs: as
+``__main__``, with its ``sys.argv`` and its folder first on ``sys.path`` (``-m MODULE`` through
+``runpy``, as ``python -m`` does); its output goes where it would go (and is recorded as
+``output`` events on the way); its exit status is its own.
 
 Nothing of Pyro is imported for it: the recorder starts hearing of Pyro (and minipyro) when the
 script imports them (:class:`ImportWatch`), so a script that sets up its environment before
@@ -10,8 +11,9 @@ script imports them (:class:`ImportWatch`), so a script that sets up its environ
 
 Python processes the script starts record too, as coverage.py follows subprocesses: the
 environment variable :data:`ENV_VAR` says where and how, and a ``sitecustomize`` first on their
-``PYTHONPATH`` (see :mod:`.startup`) calls :func:`record_this_process` as each starts. Each process writes its own file (:func:`process_path`), created at
-its first Pyro event: a worker that never calls Pyro leaves none.
+``PYTHONPATH`` (see :mod:`.startup`) calls :func:`record_this_process` as each starts. Each
+process writes its own file (:func:`process_path`), created at its first Pyro event: a worker
+that never calls Pyro leaves none. A forked child (``torch.multiprocessing``) gets its own too.
 """
 
 from __future__ import annotations
@@ -65,8 +67,7 @@ def process_path(out) -> Path:
 
 class ProcessRecording:
     """One process's recording of a script: its own events (start, output, errors, end) and,
-    once Pyro is imported, the recorder's. The file is created at once (``path``) or at the
-    first Pyro event (``choose_path()``, for processes the script started)."""
+    once Pyro is imported, the recorder's."""
 
     def __init__(self, out, detail: str, first_step: Optional[str], run_fields: dict,
                  choose_path: Optional[Callable[[], Path]] = None):
@@ -83,6 +84,7 @@ class ProcessRecording:
         self.counts: dict = {}  # kind -> events written
         self.finished = False
         self.uncaught = False  # an exception ended the process (a started process's excepthook saw it)
+        self.unwritable = False  # its file could not be made
         self._choose_path = choose_path or (lambda: Path(out))
         self._pending: list = []  # events before the file exists
         self._output_left = MAX_RECORDED_OUTPUT
@@ -109,8 +111,14 @@ class ProcessRecording:
         if self.writer is None:
             if not self.pyro_seen:
                 self._pending.append(event)
+            if not self.pyro_seen or self.unwritable:
                 return
-            self._open()
+            try:
+                self._open()
+            except OSError as error:  # the script goes on as it would: only its recording is lost
+                self.unwritable = True
+                sys.__stderr__.write(f"minipyro-studio: cannot record this process ({os.getpid()}): {error}\n")
+                return
         self.writer.write_dict(event)
 
     def _open(self) -> None:
@@ -211,7 +219,7 @@ class ImportWatch(importlib.abc.MetaPathFinder):
     def install(self) -> None:
         if any(name in sys.modules for name in ("pyro", "minipyro.runtime")):
             self.on_import()
-        else:
+        elif not any(isinstance(finder, ImportWatch) for finder in sys.meta_path):
             sys.meta_path.insert(0, self)
 
     def find_spec(self, fullname, path, target=None):
