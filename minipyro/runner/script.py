@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import builtins
+import gc
 import importlib.abc
 import importlib.machinery
 import io
@@ -90,6 +91,7 @@ class ProcessRecording:
         self._output_left = MAX_RECORDED_OUTPUT
         self._lock = threading.RLock()  # output may come from any thread
         self._previous = None  # the observers the recorder replaced
+        self._gc_thresholds = None  # the collector's, while recording changes them
         self.emit("run_start", status="running", **run_fields)
         if choose_path is None:
             self._open()
@@ -130,7 +132,7 @@ class ProcessRecording:
 
     def observe(self) -> None:
         """Pyro (or minipyro) is imported: from now on the recorder hears of it."""
-        from ..observe.recorder import Recorder, observe_engines
+        from ..observe.recorder import GC_THRESHOLD_WHILE_RECORDING, Recorder, observe_engines
 
         with self._lock:
             if self.recorder is not None or self.finished:
@@ -145,6 +147,9 @@ class ProcessRecording:
 
             recorder.emit = locked_emit
             self.recorder = recorder
+            if self.detail != "svi":  # as record() does: many small objects live on (see there)
+                self._gc_thresholds = gc.get_threshold()
+                gc.set_threshold(max(self._gc_thresholds[0], GC_THRESHOLD_WHILE_RECORDING), *self._gc_thresholds[1:])
             self._previous = observe_engines(recorder)
 
     def output(self, stream: str, text: str) -> None:
@@ -176,6 +181,8 @@ class ProcessRecording:
                 from ..observe.recorder import observe_engines
 
                 observe_engines(*self._previous)
+            if self._gc_thresholds is not None:
+                gc.set_threshold(*self._gc_thresholds)
             ending = {"status": status, **({} if exit_code is None else {"exit_code": exit_code})}
             if not self.pyro_seen:
                 ending["note"] = NO_PYRO
