@@ -333,7 +333,19 @@ def _forked() -> None:
     if parent.recorder is not None:
         child.observe()
     start_recording(child)
-    atexit.register(lambda: child.finish("error" if child.uncaught else "ok"))
+    finish_at_exit(child)
+
+
+def finish_at_exit(recording: ProcessRecording) -> None:
+    """End ``recording`` when the process ends: at exit, or, in a multiprocessing child (which
+    ends by ``os._exit``), with multiprocessing's own finalizers."""
+    def finish():
+        recording.finish("error" if recording.uncaught else "ok")
+
+    atexit.register(finish)
+    util = sys.modules.get("multiprocessing.util")
+    if util is not None:  # its finalizers are cleared as the child starts, then after-fork hooks run
+        util.register_after_fork(recording, lambda _: util.Finalize(recording, finish, exitpriority=0))
 
 
 def child_run_fields(fields: dict) -> dict:
@@ -375,7 +387,7 @@ def record_this_process() -> None:
         excepthook(kind, error, tb)
 
     sys.excepthook = recording_excepthook
-    atexit.register(lambda: recording.finish("error" if recording.uncaught else "ok"))
+    finish_at_exit(recording)
 
 
 class ScriptError(Exception):

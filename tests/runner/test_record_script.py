@@ -155,3 +155,19 @@ def test_a_missing_script_or_one_that_is_not_python_is_refused_clearly(workdir):
     assert binary.returncode == 2
     assert "picture.png is not a Python script" in studio_lines(binary.stderr)[0]
     assert not list(workdir.glob("*.mpr.jsonl"))
+
+
+def test_forked_workers_that_train_record_and_one_that_does_not_leaves_no_file(workdir):
+    recorded = record(["-o", "pool.mpr.jsonl", "sub/forked_workers.py"], workdir)
+    assert recorded.returncode == 0, recorded.stderr.decode()
+    files = sorted(workdir.glob("pool.pid*.mpr.jsonl"))
+    assert len(files) == 2  # the idle worker wrote none
+    printed = {seed: printed_losses(recorded.stdout, rf"worker {seed} step \d+ loss (\S+)") for seed in (1, 2)}
+    recorded_losses = []
+    for path in files:
+        recording = load_recording(path)
+        assert recording[0]["rank"] == path.name.split(".")[1]
+        assert recording[-1]["kind"] == "run_end"  # ended by multiprocessing's exit, written whole
+        recorded_losses.append([event["loss"] for event in recording if event.kind == "svi_step"])
+    assert sorted(recorded_losses) == sorted(printed.values())
+    assert load_recording(workdir / "pool.mpr.jsonl")[-1]["note"] == "no Pyro calls were seen"
