@@ -171,3 +171,16 @@ def test_forked_workers_that_train_record_and_one_that_does_not_leaves_no_file(w
         recorded_losses.append([event["loss"] for event in recording if event.kind == "svi_step"])
     assert sorted(recorded_losses) == sorted(printed.values())
     assert load_recording(workdir / "pool.mpr.jsonl")[-1]["note"] == "no Pyro calls were seen"
+
+
+def test_stored_output_is_capped_and_the_recording_says_so(tmp_path, monkeypatch):
+    from minipyro.runner import script
+
+    monkeypatch.setattr(script, "MAX_RECORDED_OUTPUT", 100)
+    recording = script.ProcessRecording(tmp_path / "chatty.mpr.jsonl", "svi", None, {"entry": "script"})
+    for _ in range(30):
+        recording.output("stdout", "ten chars\n")
+    recording.finish("ok", 0)
+    texts = [event["text"] for event in load_recording(tmp_path / "chatty.mpr.jsonl") if event.kind == "output"]
+    assert texts[:10] == ["ten chars\n"] * 10 and len(texts) == 11
+    assert "output beyond 100 characters is not recorded" in texts[-1]
