@@ -67,7 +67,8 @@ def main(argv=None) -> int:
         return cli.run(options) if options.command == "run" else demo(options.steps)
     argv, script_args = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
     parser = argparse.ArgumentParser(prog="minipyro-studio", description=__doc__.splitlines()[0],
-                                     epilog="Also: 'run FILE.py' (no window), 'graph FILE.py --out F', 'demo'.")
+                                     epilog="Also: 'run FILE.py' (no window), 'record SCRIPT.py [ARGS]', 'graph FILE.py --out F', "
+                                            "'demo'.")
     parser.add_argument("file", nargs="?", help="a model file (.py) or a recording (.mpr.jsonl)")
     parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window and exit")
     parser.add_argument("--show", action="append", choices=("stack", "graph", "svi", "console", "timeline",
