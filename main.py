@@ -2,11 +2,14 @@
 
 - ``python main.py [FILE.py | RUN.mpr.jsonl] [--screenshot PNG]`` opens the app (on a model
   or a recording); with ``--screenshot`` it saves a picture of the window and exits.
+  ``python main.py SCRIPT.py -- ARGS`` opens a script (a file without a ``model``) with its arguments.
 - ``python main.py RUN.mpr.jsonl --at K1,K2 --panels-json OUT.json`` travels to each step and
   writes what every panel shows, read back from the widgets.
 - ``python main.py run FILE.py [--svi-steps N] [--seed S] [--detail sites|steps] [--record OUT]``
   runs a model file without a window.
 - ``python main.py graph FILE.py --out model.svg`` saves the model's plate diagram.
+- ``python main.py record [-o OUT] [--seed S] SCRIPT.py [ARGS...]`` runs any script as Python
+  would, recording what Pyro does (see ``minipyro.runner.record_cli``).
 - ``python main.py demo`` runs SVI on the seed model in this process and prints it learning.
 """
 
@@ -40,6 +43,10 @@ def demo(steps: int) -> int:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["record"]:  # everything after the script is the script's: its own parser
+        from minipyro.runner import record_cli
+
+        return record_cli.main(argv[1:])
     if argv[:1] == ["graph"]:
         parser = argparse.ArgumentParser(prog="minipyro-studio graph",
                                          description="Save a model file's plate diagram (SVG or PNG).")
@@ -58,8 +65,10 @@ def main(argv=None) -> int:
         demo_parser.add_argument("--steps", type=int, default=1000)
         options = parser.parse_args(argv)
         return cli.run(options) if options.command == "run" else demo(options.steps)
+    argv, script_args = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
     parser = argparse.ArgumentParser(prog="minipyro-studio", description=__doc__.splitlines()[0],
-                                     epilog="Also: 'run FILE.py' (no window), 'graph FILE.py --out F', 'demo'.")
+                                     epilog="Also: 'run FILE.py' (no window), 'record SCRIPT.py [ARGS]', 'graph FILE.py --out F', "
+                                            "'demo'.")
     parser.add_argument("file", nargs="?", help="a model file (.py) or a recording (.mpr.jsonl)")
     parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window and exit")
     parser.add_argument("--show", action="append", choices=("stack", "graph", "svi", "console", "timeline",
@@ -81,7 +90,7 @@ def main(argv=None) -> int:
 
     return app_main(options.file, options.screenshot, show=options.show, theme=options.theme,
                     presentation=options.presentation, svi_steps=options.svi_steps, at=options.at,
-                    panels_json=options.panels_json)
+                    panels_json=options.panels_json, script_args=script_args)
 
 
 def _steps(text: str) -> list:

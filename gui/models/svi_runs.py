@@ -1,5 +1,6 @@
 """The SVI monitor's data (Qt-free): each run's loss, parameters and gradient norms as arrays,
-and the list of runs compared side by side, built from a session's ``svi_step`` events."""
+and the list of runs compared side by side, built from a session's ``svi_step`` events (and
+``loss`` events: a training loop with a torch optimiser is monitored alike)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,12 @@ def _as_float(x) -> float:
         except ValueError:
             return math.nan
     return math.nan
+
+
+def loss_as_step(event: dict) -> dict:
+    """A ``loss`` event (an ELBO evaluated outside SVI.step, as a loop with a torch optimiser
+    does) as the monitor plots a step: its number and value."""
+    return {"step": event["n"], "t": event["t"], "loss": event["value"]}
 
 
 class GrowingArray:
@@ -186,16 +193,17 @@ class SviRuns:
 
     def _on_events(self, first: int, end: int) -> None:
         events = self.session.events
-        code, structure = KIND_CODES["svi_step"], KIND_CODES["structure"]
+        code, loss, structure = KIND_CODES["svi_step"], KIND_CODES["loss"], KIND_CODES["structure"]
         added = False
         for k in range(first, end):
-            if events.kinds[k] == structure:
+            kind = events.kinds[k]
+            if kind == structure:
                 self.constraints.update(events[k]["relations"].get("param_constraint", {}))
-            if events.kinds[k] != code:
+            if kind != code and kind != loss:
                 continue
             if self.current is None:
                 self._start_run()
-            self.current.add(events[k])
+            self.current.add(events[k] if kind == code else loss_as_step(events[k]))
             added = True
         if added:
             self.sig_changed.emit()

@@ -118,6 +118,8 @@ def event_summary(event: dict, handler_labels: dict) -> str:
         return value(event.get("value"))
     if kind == "svi_step":
         return f"step {event['step']}  loss {number(event['loss'])}"
+    if kind == "loss":  # an ELBO evaluated outside SVI.step
+        return f"{event['elbo']} #{event['n']}  loss {number(event['value'])}"
     if kind == "output":
         return event["text"].rstrip("\n")[:200]
     if kind == "error":

@@ -132,16 +132,17 @@ def run_svi_for_picture(window: MainWindow, steps: int) -> None:
 
 
 def main(file=None, screenshot_path=None, settings: QSettings | None = None, show=None, theme=None,
-         presentation=False, svi_steps=0, at=None, panels_json=None) -> int:
+         presentation=False, svi_steps=0, at=None, panels_json=None, script_args=None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("MiniPyro Studio")
     if panels_json is not None:
         with _throwaway_settings() as settings:
             return _panels_json(app, file, at, panels_json, settings)
     if screenshot_path is None:
-        return _show(app, MainWindow(settings), file)
+        return _show(app, MainWindow(settings), file, script_args)
     with _throwaway_settings() as settings:  # pictures must not depend on a person's saved layout
-        return _picture(app, MainWindow(settings), file, screenshot_path, show, theme, presentation, svi_steps)
+        return _picture(app, MainWindow(settings), file, screenshot_path, show, theme, presentation, svi_steps,
+                        script_args)
 
 
 @contextlib.contextmanager
@@ -154,18 +155,18 @@ def _throwaway_settings():
         del settings
 
 
-def _show(app, window, file) -> int:
+def _show(app, window, file, script_args) -> int:
     window.show()
     if file is not None:
-        window.open_path(file)
+        window.open_path(file, script_args)
     return app.exec()
 
 
-def _picture(app, window, file, screenshot_path, show, theme, presentation, svi_steps) -> int:
+def _picture(app, window, file, screenshot_path, show, theme, presentation, svi_steps, script_args) -> int:
     window.resize(*SCREENSHOT_SIZE)
     window.show()
     if file is not None:
-        window.open_path(file)
+        window.open_path(file, script_args)
     if theme:
         window.apply_theme(theme)
     if presentation:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QInputDia
 from minipyro.observe.recording import RecordingError
 from minipyro.runner.controller import parse_size
 from minipyro.runner.limits import format_size
+from minipyro.runner.script_files import is_script
 
 from ..models.debug import DebugController
 from ..models.session import Session
@@ -60,6 +61,8 @@ class MainWindow(QMainWindow):
         self.svi_runs = SviRuns(self.session)
         self.model_path: Path | None = None
         self.run_entry = "trace"
+        self.script_args: list = []  # a script's arguments (main.py SCRIPT.py -- ARGS)
+        self.is_script = False  # the open file defines no model: Run runs it as `python FILE ARGS`
         self.base_font_size = QApplication.instance().font().pointSizeF()
         self.setWindowTitle("MiniPyro Studio")
 
@@ -148,10 +151,13 @@ class MainWindow(QMainWindow):
         self.svi.set_run_state(self.bridge.state)
 
     # Opening -------------------------------------------------------------------------
-    def open_model(self, path) -> None:
+    def open_model(self, path, script_args: list | None = None) -> None:
         path = Path(path).resolve()
         self._follow_timer.stop()
         self.model_path = path
+        self.is_script = is_script(path)
+        self.script_args = list(script_args or [])
+        self.actions_by_name["run"].setText("Run script" if self.is_script else "Run trace")
         self.debug.open_model(path)
         self.source.open_file(path)
         self.svi.load_settings(path)
@@ -216,8 +222,11 @@ class MainWindow(QMainWindow):
         self._note(f"Memory limit for runs: {format_size(limit) if limit else 'none'}")
         return True
 
-    def open_path(self, path) -> None:
-        (self.open_recording if str(path).endswith(".jsonl") else self.open_model)(path)
+    def open_path(self, path, script_args: list | None = None) -> None:
+        if str(path).endswith(".jsonl"):
+            self.open_recording(path)
+        else:
+            self.open_model(path, script_args)
 
     def open_model_dialog(self):
         path, _ = QFileDialog.getOpenFileName(self, "Open model", str(self.recent.folder()), "Python (*.py)")
@@ -252,12 +261,15 @@ class MainWindow(QMainWindow):
     def run(self, entry: str = "trace", start_paused: bool | None = None, svi_settings: dict | None = None) -> None:
         if self.model_path is None or self.debug.live:
             return
+        if self.is_script:  # a script runs as itself, its SVI steps and losses filling the monitor
+            entry, start_paused = "script", bool(start_paused)
         self.run_entry = entry
         if entry == "svi":
             self.svi_runs.expect(svi_settings or self.svi.settings())
+        if entry in ("svi", "script"):
             self.docks["SVI monitor"].raise_()
             self.resizeDocks([self.docks["SVI monitor"]], [max(520, self.height() // 2)], Qt.Vertical)
-        self.debug.run(self.model_path, entry, None, start_paused, svi_settings)
+        self.debug.run(self.model_path, entry, None, start_paused, svi_settings, args=self.script_args)
 
     def _on_runner_events(self, events: list):
         if self.debug.on_events(events) and not self._follow_tail.isActive():

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from typing import NamedTuple
 
-DETAILS = ("sites", "steps")
+# "svi": SVI steps, ELBO evaluations, structure, output and errors only (cheap for any training job);
+# "sites": each message's start and end and each handler's entry and exit, too; "steps": everything.
+DETAILS = ("svi", "sites", "steps")
 
 # Every kind of event, and the fields it always carries besides seq, kind and t.
 KINDS = {
@@ -25,6 +27,7 @@ KINDS = {
     "postprocess": ("msg_id", "handler_id", "position", "changes"),
     "msg_end": ("msg_id", "type", "name", "value", "log_prob"),
     "svi_step": ("step", "loss", "params", "grad_norms"),
+    "loss": ("n", "elbo", "value"),  # an ELBO evaluated outside SVI.step (n: 0, 1, ... per process)
     "structure": ("which", "relations", "plates"),
     "output": ("stream", "text"),
     "error": ("type", "message", "frames"),
@@ -32,9 +35,13 @@ KINDS = {
 }
 # The fields a kind carries only sometimes.
 OPTIONAL_FIELDS = {
-    # source_text: the model file's text (format version 2: a recording opens with its source anywhere)
-    "run_start": ("file", "entry", "seed", "status", "engine", "source_text"),
-    "run_end": ("file", "entry", "seed", "status", "stopped_at"),  # stopped_at: the user's line, when stopped
+    # A crash reports what it can. source_text: the model file's text (format version 2: a recording
+    # opens with its source anywhere). A script's run (entry "script") names its process: "rank"
+    # ("main", "rank1", ... or "pid12345"), "pid" and the script's "argv".
+    "run_start": ("file", "entry", "seed", "status", "engine", "rank", "pid", "argv", "source_text"),
+    # stopped_at: the user's line, when stopped; a script's "exit_code", and a "note" such as
+    # "no Pyro calls were seen".
+    "run_end": ("file", "entry", "seed", "status", "stopped_at", "exit_code", "note"),
     # The user's Python ("steps" detail): "frames" (file, line, function), outermost first, and the
     # innermost frame's "locals", name -> summary.
     "msg_start": ("frames", "locals"),

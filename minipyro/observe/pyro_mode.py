@@ -13,6 +13,12 @@ original back. While installed:
 - ``SVI.step`` reports ``svi_step`` (loss, params after the step, gradient norms before it),
   and on an SVI's first step the model's and guide's ``structure`` from
   ``pyro.infer.inspect.get_model_relations``, computed in a run that changes nothing.
+- Every ELBO's ``loss``, ``loss_and_grads`` and ``differentiable_loss`` (so an ``ELBOModule``
+  too) report ``loss`` when called outside ``SVI.step`` (see :mod:`.losses`).
+
+At ``svi`` detail only the last two are wanted: :func:`observe_messages` takes the per-message
+hooks (``apply_stack``, ``Messenger`` enter/exit) out and puts them back, so that a training
+script's messages run through Pyro's own code at Pyro's own speed.
 
 The observer is a :class:`minipyro.runtime.Observer` (the recorder), the same one minipyro
 reports to, so one recording holds either engine's events with the same kinds and keys.
@@ -24,6 +30,8 @@ import contextlib
 import importlib
 import weakref
 
+from .losses import counting_step, wrap_elbo_methods
+
 APPLY_STACK_MODULES = ("pyro.poutine.runtime", "pyro.primitives", "pyro.poutine.do_messenger",
                        "pyro.poutine.subsample_messenger")
 
@@ -32,6 +40,8 @@ _originals: dict = {}  # (owner, attribute name) -> the original, while installe
 _pyro_apply_stack = None  # Pyro's own apply_stack, for messages whose steps are not reported
 _pyro_runtime = None  # pyro.poutine.runtime, once installed (an import per message would cost)
 _svi_steps: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # SVI -> steps taken while observed
+_inference_hooks: set = set()  # the (owner, attribute name) pairs of SVI and ELBO hooks
+_message_hooks_out: dict = {}  # (owner, attribute name) -> hook, while the per-message hooks are out
 
 
 def set_observer(observer):
@@ -43,6 +53,8 @@ def set_observer(observer):
         _install()
     elif observer is None and _originals:
         _uninstall()
+    if observer is not None:
+        observe_messages(getattr(observer, "detail", None) != "svi")
     return previous
 
 
@@ -136,13 +148,43 @@ def _install() -> None:
 
     _replace(Messenger, "__enter__", observed_enter)
     _replace(Messenger, "__exit__", observed_exit)
-    _replace(SVI, "step", _observed_step(SVI.step))
+    _replace(SVI, "step", counting_step(_observed_step(SVI.step)))
+    _install_elbo_hooks()
+
+
+def _install_elbo_hooks() -> None:
+    import pyro.infer  # noqa: F401  (defines every ELBO class)
+    from pyro.infer.elbo import ELBO
+    from pyro.infer.svi import SVI
+
+    def replace(owner, attribute, new):
+        _inference_hooks.add((owner, attribute))
+        _replace(owner, attribute, new)
+
+    _inference_hooks.add((SVI, "step"))
+    wrap_elbo_methods(ELBO, lambda: _observer, structure_fields, replace)
+
+
+def observe_messages(observed: bool) -> None:
+    """Report Pyro's messages and handlers (``sites``/``steps`` detail), or leave them to Pyro's
+    own code (``svi`` detail: only SVI steps and ELBO evaluations are reported)."""
+    if observed:
+        for (owner, attribute), hook in _message_hooks_out.items():
+            setattr(owner, attribute, hook)
+        _message_hooks_out.clear()
+        return
+    for (owner, attribute), original in _originals.items():
+        if (owner, attribute) not in _inference_hooks and (owner, attribute) not in _message_hooks_out:
+            _message_hooks_out[(owner, attribute)] = getattr(owner, attribute)
+            setattr(owner, attribute, original)
 
 
 def _uninstall() -> None:
     for (owner, attribute), original in _originals.items():
         setattr(owner, attribute, original)
     _originals.clear()
+    _inference_hooks.clear()
+    _message_hooks_out.clear()
 
 
 def _norm(grad) -> float:

@@ -20,11 +20,12 @@ import torch
 
 from .. import runtime
 from ..structure import structure_fields
+from . import losses
 from .event import DETAILS, MESSAGE_FIELDS, Event
 from .frames import error_frames, innermost_user_frame, source_of, user_source, user_stack
 from .pyro_mode import pyro_label
 from .recording import Recording, RecordingWriter
-from .summary import distribution_shapes, log_prob_shape, summarize, summarize_locals
+from .summary import distribution_shapes, log_prob_shape, plain_float, summarize, summarize_locals
 
 GC_THRESHOLD_WHILE_RECORDING = 50_000
 _new_event = tuple.__new__
@@ -54,10 +55,16 @@ def _same(a, b) -> bool:
 class Recorder(runtime.Observer):
     """The runtime's observer: turns each step into an Event and hands it to ``sink``."""
 
-    def __init__(self, detail: str, sink: Callable[[Event], None]):
-        if detail not in DETAILS:
-            raise ValueError(f"detail must be one of {DETAILS}, got {detail!r}")
+    def __init__(self, detail: str, sink: Callable[[Event], None], first_step: Optional[str] = None):
+        """``first_step``: the detail up to the end of the first SVI step or ELBO evaluation
+        (``detail`` from then on): ``"sites"`` under ``"svi"`` gives a training script's graph and
+        one flow of messages, then only what it learns."""
+        for level in (detail, first_step or detail):
+            if level not in DETAILS:
+                raise ValueError(f"detail must be one of {DETAILS}, got {level!r}")
         self.sink = sink
+        self._detail_after_first_step = detail if first_step not in (None, detail) else None
+        detail = first_step or detail
         self.seq = 0
         self.start = time.perf_counter()
         self.set_detail(detail)
@@ -72,6 +79,8 @@ class Recorder(runtime.Observer):
         # id(msg) -> (its fn, that fn's shapes) as msg_start saw them: msg_end reuses the shapes
         # when no handler replaced the distribution (most sites).
         self._start_fns: dict[int, tuple] = {}
+        self._losses = 0  # loss events so far
+        self._structured: dict = {}  # id(fn) -> fn, for the models and guides whose structure is out
 
     def set_detail(self, detail: str) -> None:
         self.detail = detail
@@ -241,6 +250,27 @@ class Recorder(runtime.Observer):
         self.emit("svi_step", step=step, loss=summarize(float(loss)),
                   params={name: summarize(value) for name, value in params.items()},
                   grad_norms={name: summarize(float(norm)) for name, norm in grad_norms.items()})
+        self._stepped()
+
+    def loss(self, elbo: str, value: Optional[float], model=None, guide=None, args: tuple = (),
+             kwargs: Optional[dict] = None, fields_of=structure_fields) -> None:
+        """An ELBO (class name ``elbo``) was evaluated outside ``SVI.step`` and gave ``value``;
+        a model and guide seen for the first time get their ``structure`` first."""
+        if model is not None and not (id(model) in self._structured and id(guide) in self._structured):
+            self.structure("model", model, args, kwargs, fields_of=fields_of)
+            self.structure("guide", guide, args, kwargs, fields_of=fields_of)
+        if value is not None:
+            self.emit("loss", n=self._losses, elbo=elbo, value=plain_float(value))
+            self._losses += 1
+        self._stepped()
+
+    def _stepped(self) -> None:
+        """A step (or an ELBO evaluation) ended: the first one ends the ``first_step`` detail."""
+        if self._detail_after_first_step is not None:
+            detail, self._detail_after_first_step = self._detail_after_first_step, None
+            self.set_detail(detail)
+            if runtime.get_observer() is self:
+                observe_engines(self)
 
     def traced(self, which: str, fn, args: tuple, kwargs: dict) -> None:
         self.structure(which, fn, args, kwargs)
@@ -249,6 +279,7 @@ class Recorder(runtime.Observer):
                   fields_of=structure_fields) -> Optional[Event]:
         """Emit ``fn``'s relations and plate sizes, from one unobserved run that changes nothing
         (``fields_of``: the engine's way of finding them; Pyro mode passes Pyro's)."""
+        self._structured[id(fn)] = fn  # held, so that its id stays its own
         previous = runtime.set_observer(None)
         try:
             fields = fields_of(fn, args, kwargs)
@@ -266,12 +297,31 @@ class Recorder(runtime.Observer):
         self.emit("error", **fields)
 
 
+class InferenceOnly(runtime.Observer):
+    """What minipyro reports to at ``svi`` detail: SVI steps and ELBO evaluations reach the
+    recorder; messages and handlers go unreported (the base class's methods do nothing)."""
+
+    detail = "svi"
+
+    def __init__(self, recorder: Recorder):
+        self.recorder = recorder
+        self.svi_step = recorder.svi_step
+        self.traced = recorder.traced
+        self.loss = recorder.loss
+
+
 def observe_engines(observer, pyro_observer=None):
     """Install ``observer`` on minipyro and ``pyro_observer`` (by default the same one) on Pyro
-    (Pyro mode); return the pair that they replace, to pass back here later."""
+    (Pyro mode); return the pair that they replace, to pass back here later. A recorder at
+    ``svi`` detail hears only of SVI steps and ELBO evaluations, on either engine."""
     from . import pyro_mode
 
-    return runtime.set_observer(observer), pyro_mode.set_observer(pyro_observer or observer)
+    pyro_observer = pyro_observer or observer
+    if isinstance(observer, Recorder) and observer.detail == "svi":
+        observer = InferenceOnly(observer)
+    previous = runtime.set_observer(observer), pyro_mode.set_observer(pyro_observer)
+    losses.observe_minipyro(observer is not None)
+    return previous
 
 
 class record:
@@ -286,14 +336,18 @@ class record:
     ['handler_enter', 'msg_start', 'msg_end', 'handler_exit']
 
     With ``path`` the events are streamed to that file (JSON Lines) instead of
-    kept in memory, so another process can follow a long run.
+    kept in memory, so another process can follow a long run. ``detail="svi"`` records only
+    SVI steps, ELBO evaluations and structure (cheap enough for any training job);
+    ``first_step="sites"`` adds every site of the run up to its first step.
     """
 
-    def __init__(self, path=None, detail: str = "steps"):
-        if detail not in DETAILS:
-            raise ValueError(f"detail must be one of {DETAILS}, got {detail!r}")
+    def __init__(self, path=None, detail: str = "steps", first_step: Optional[str] = None):
+        for level in (detail, first_step or detail):
+            if level not in DETAILS:
+                raise ValueError(f"detail must be one of {DETAILS}, got {level!r}")
         self.path = path
         self.detail = detail
+        self.first_step = first_step
 
     def __enter__(self) -> Recording:
         if self.path is None:
@@ -304,7 +358,7 @@ class record:
             self._writer = RecordingWriter(self.path, self.detail)
             recording = Recording(self.detail)
             sink = self._writer.write
-        recording._recorder = Recorder(self.detail, sink)
+        recording._recorder = Recorder(self.detail, sink, first_step=self.first_step)
         self.recording = recording
         # A recording creates many small objects that live on. With CPython's
         # default thresholds the cyclic collector would rescan them, and all

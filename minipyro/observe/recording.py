@@ -18,7 +18,7 @@ from typing import Iterator, Optional
 
 import orjson
 
-from .event import Event, json_line
+from .event import DETAILS, Event, json_line
 from .schema import REQUIRED, problem
 
 FORMAT = "minipyro-recording"
@@ -294,7 +294,7 @@ class RecordingReader:
         if version < 1:
             self._fail(line_number, f"unknown recording format version {version}")
         self.header = data
-        self.detail = data.get("detail") if data.get("detail") in ("sites", "steps") else "steps"
+        self.detail = data.get("detail") if data.get("detail") in DETAILS else "steps"
 
     def _event(self, data, line_number: int) -> dict:
         if type(data) is not dict:

@@ -287,9 +287,10 @@ class RunnerController:
 
     def run(self, file, entry: str = "trace", seed: int = 0, svi: Optional[dict] = None,
             detail: str = "steps", breakpoints: Optional[list] = None, start_paused: bool = False,
-            engine: Optional[str] = None) -> None:
+            engine: Optional[str] = None, args: Optional[list] = None) -> None:
         """Start a run (starting the child first if needed). Events arrive at ``on_event``.
-        ``engine``: "minipyro" or "pyro"; by default the file's own imports choose."""
+        ``engine``: "minipyro" or "pyro"; by default the file's own imports choose. ``args``:
+        a script's arguments (entry ``script``)."""
         if self.state in ("running", "paused"):
             raise ControllerError("a run is under way; stop it first")
         self.start()
@@ -300,7 +301,8 @@ class RunnerController:
             self._run_id = next(self._command_ids)  # the id the run command is sent with
         self._send({"cmd": "run", "file": str(Path(file).resolve()), "entry": entry, "seed": seed,
                     "svi": svi or {}, "detail": detail, "breakpoints": breakpoints or [],
-                    "start_paused": start_paused, "engine": engine, "memory_limit": int(self.memory_limit)},
+                    "start_paused": start_paused, "engine": engine, "memory_limit": int(self.memory_limit),
+                    "args": list(args or [])},
                    self._run_id)
 
     def _resume(self, name: str) -> None:

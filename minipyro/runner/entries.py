@@ -17,6 +17,7 @@ from .engines import ENGINES
 from .limits import MemoryLimit, end_other_processes_of_group, is_out_of_memory
 from .protocol import Channel, Commands
 from .sources import error_sources, source_text
+from .script_entry import run_script_entry
 
 
 class NonFiniteLoss(Exception):
@@ -26,7 +27,7 @@ class NonFiniteLoss(Exception):
 
 
 def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: Debugger, model_file,
-                  memory_limit: MemoryLimit):
+                  memory_limit: MemoryLimit, first_step=None):
     """A Recorder whose events go to the channel (from any thread, in one numbering),
     with the debugger consulted after each event the model's own thread emits. An error
     carries the text of the files in the model's folder that its frames point at; one of
@@ -71,7 +72,7 @@ def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: D
         recorder.last_dict = event.to_dict()  # the debugger reads the same dict
         channel.event(recorder.last_dict)
 
-    recorder = RunRecorder(detail, send)
+    recorder = RunRecorder(detail, send, first_step=first_step)
     return recorder
 
 
@@ -181,10 +182,10 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     file, entry = command.get("file"), command.get("entry", "trace")
     seed, detail = command.get("seed", 0), command.get("detail", "steps")
     memory_limit = command.get("memory_limit", 0)  # bytes beyond the runner's own; 0: none
-    if (entry not in ("trace", "svi") or detail not in DETAILS or not isinstance(seed, int)
+    if (entry not in ("trace", "svi", "script") or detail not in DETAILS or not isinstance(seed, int)
             or not isinstance(file, str) or not isinstance(memory_limit, int)):
         channel.control("refused", command="run", id=command.get("id"), reason="file must be a path, entry "
-                        "trace or svi, detail sites or steps, seed and memory_limit ints")
+                        "trace, svi or script, detail sites or steps, seed and memory_limit ints")
         return "refused"
     try:  # (the command reader cleared the requests as it read this run command)
         debugger = Debugger(commands, channel, command.get("breakpoints"), bool(command.get("start_paused")))
@@ -196,7 +197,9 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     except (ModelFileError, OSError) as error:  # reported as the run's error, below
         engine, engine_error = ENGINES["minipyro"], error
     memory_limit = MemoryLimit(memory_limit)
-    recorder = _run_recorder(detail, channel, commands, debugger, file, memory_limit)
+    # A script runs at svi detail after its first step (which is seen at the run's detail).
+    recorder = _run_recorder("svi" if entry == "script" else detail, channel, commands, debugger, file, memory_limit,
+                             first_step=detail if entry == "script" else None)
     line_tracer = LineTracer(recorder, debugger)
     stdout, stderr = sys.stdout, sys.stderr
 
@@ -220,14 +223,18 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     try:
         if engine_error is not None:
             raise engine_error
-        with memory_limit, engine.loading(Path(file), seed):
-            model_file = load_model_file(file)
-            settings = dict(model_file.svi)
-            settings.update(command.get("svi") or {})
-            if entry == "trace":
-                _trace_entry(model_file, recorder, engine)
+        with memory_limit:
+            if entry == "script":
+                run_script_entry(file, command.get("args") or [])
             else:
-                _svi_entry(model_file, settings, recorder, commands, engine)
+                with engine.loading(Path(file), seed):
+                    model_file = load_model_file(file)
+                    settings = dict(model_file.svi)
+                    settings.update(command.get("svi") or {})
+                    if entry == "trace":
+                        _trace_entry(model_file, recorder, engine)
+                    else:
+                        _svi_entry(model_file, settings, recorder, commands, engine)
     except (RunStopped, KeyboardInterrupt) as stop:
         status, stopped_at = "stopped", _stopped_at(stop)
     except BaseException as error:  # the user's code: anything it raises is reported, not fatal

@@ -65,6 +65,7 @@ def test_the_timeline_summary_of_each_kind():
     assert summary({"kind": "stop", "handler_id": 2}, labels) == "stopped by block"
     assert summary({"kind": "default", "action": "sampled", "value": tensor([], 0.5)}, labels) == "sampled: 0.5"
     assert summary({"kind": "svi_step", "step": 7, "loss": 1.25}, labels) == "step 7  loss 1.25"
+    assert summary({"kind": "loss", "n": 3, "elbo": "Trace_ELBO", "value": 2.5}, labels) == "Trace_ELBO #3  loss 2.5"
     assert summary({"kind": "output", "text": "hello\n"}, labels) == "hello"
     assert summary({"kind": "error", "type": "ValueError", "message": "bad\nmore"}, labels) == "ValueError: bad"
     assert summary({"kind": "structure", "which": "guide", "relations": {"sample_dist": {"a": "N"}}},

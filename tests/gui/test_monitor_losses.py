@@ -1,0 +1,43 @@
+"""A training loop with a torch optimiser (an ELBO module, no SVI.step) is monitored like SVI:
+its ``loss`` events fill the SVI monitor's curve."""
+
+import pyro
+import pyro.distributions as dist
+import torch
+from pyro.infer import Trace_ELBO
+
+import minipyro
+
+
+def model(data):
+    loc = pyro.sample("loc", dist.Normal(0.0, 10.0))
+    with pyro.plate("data", len(data)):
+        pyro.sample("obs", dist.Normal(loc, 1.0), obs=data)
+
+
+def guide(data):
+    pyro.sample("loc", dist.Normal(pyro.param("q_loc", torch.tensor(0.0)), 1.0))
+
+
+def test_loss_events_fill_the_svi_monitor(qtbot, own_window, tmp_path):
+    path = tmp_path / "torch_loop.mpr.jsonl"
+    data = torch.arange(6.0)
+    pyro.clear_param_store()
+    printed = []
+    with minipyro.record(path=path, detail="svi"):
+        loss_fn = Trace_ELBO()(model, guide)
+        loss_fn(data)
+        optimizer = torch.optim.Adam([pyro.param("q_loc").unconstrained()], lr=0.1)
+        for _ in range(20):
+            optimizer.zero_grad()
+            loss = loss_fn(data)
+            loss.backward()
+            optimizer.step()
+            printed.append(loss.item())
+
+    assert own_window.open_recording(path)
+    qtbot.waitUntil(lambda: own_window.svi.current is not None and len(own_window.svi.current) == 21,
+                    timeout=10000)
+    run = own_window.svi.current
+    assert list(run.losses.values[1:]) == printed
+    assert list(run.steps.values) == list(range(21))
