@@ -92,7 +92,7 @@ class ProcessRecording:
         self._lock = threading.RLock()  # output may come from any thread
         self._previous = None  # the observers the recorder replaced
         self._gc_thresholds = None  # the collector's, while recording changes them
-        self.emit("run_start", status="running", **run_fields)
+        self.emit("run_start", status="running", **{"file": None, "entry": "script", "seed": None, **run_fields})
         if choose_path is None:
             self._open()
 
