@@ -32,7 +32,8 @@ KINDS = {
 }
 # The fields a kind carries only sometimes.
 OPTIONAL_FIELDS = {
-    "run_start": ("file", "entry", "seed", "status", "engine"),  # a crash reports what it can
+    # a crash reports what it can; "svi": the settings an SVI run starts with (steps, lr, optimizer, elbo, ...)
+    "run_start": ("file", "entry", "seed", "status", "engine", "svi"),
     "run_end": ("file", "entry", "seed", "status", "stopped_at"),  # stopped_at: the user's line, when stopped
     # The user's Python ("steps" detail): "frames" (file, line, function), outermost first, and the
     # innermost frame's "locals", name -> summary.

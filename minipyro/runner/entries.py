@@ -27,12 +27,19 @@ def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: D
     """A Recorder whose events go to the channel (from any thread, in one numbering),
     with the debugger consulted after each event the model's own thread emits."""
     from ..observe.recorder import Recorder
+    from ..observe.summary import summarize, summarize_param
 
     main_thread = threading.main_thread()
 
     class RunRecorder(Recorder):
         lock = threading.Lock()
         debugging = True  # off for the run's last event, which nothing may pause or stop
+
+        def svi_step(self, step, loss, params, grad_norms):
+            # As the Recorder's, with every element of each parameter (the monitor plots them all).
+            self.emit("svi_step", step=step, loss=summarize(float(loss)),
+                      params={name: summarize_param(value) for name, value in params.items()},
+                      grad_norms={name: summarize(float(norm)) for name, norm in grad_norms.items()})
 
         def emit(self, kind, **fields):
             if kind == "error":
@@ -140,6 +147,19 @@ def _predictive(model_file, options, recorder, engine) -> None:
                       text=f"  {name}: shape {tuple(value.shape)}, mean {value.mean():.4g}, sd {value.std():.4g}\n")
 
 
+def _announced_settings(file, command: dict) -> dict:
+    """The SVI settings a run starts with, for its run_start event (the monitor labels the run
+    with them): the file's literal ``svi`` dict, read without executing it, and the command's."""
+    from .modelfile import SVI_DEFAULTS, read_info
+
+    try:
+        settings = dict(read_info(file).svi)
+    except (OSError, TypeError, ValueError):
+        settings = dict(SVI_DEFAULTS)
+    settings.update(command.get("svi") or {})
+    return settings
+
+
 def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, captures=()) -> str:
     from ..observe.recorder import observe_engines
     from .modelfile import ModelFileError, choose_engine, load_model_file
@@ -173,7 +193,8 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     engine.reset(seed)
     commands.break_in = line_tracer.break_in
     commands.running = True
-    recorder.emit("run_start", file=file, entry=entry, seed=seed, status="running", engine=engine.name)
+    recorder.emit("run_start", file=file, entry=entry, seed=seed, status="running", engine=engine.name,
+                  **({"svi": _announced_settings(file, command)} if entry == "svi" else {}))
     sys.stdout, sys.stderr = OutputStream("stdout", emit_output), OutputStream("stderr", emit_output)
     previous = observe_engines(recorder)
     try:

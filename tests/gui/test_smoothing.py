@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from gui.models.session import Session
-from gui.models.smoothing import robust_range, smooth
+from gui.models.smoothing import robust_range
+from minipyro.observe.history import smooth
 from gui.models.svi_runs import SviRun, SviRuns
 
 
