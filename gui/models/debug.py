@@ -86,7 +86,7 @@ class DebugController:
         self.sig_changed.emit()
 
     def run(self, file, entry: str = "trace", breakpoints=None, start_paused: Optional[bool] = None,
-            svi_settings: Optional[dict] = None) -> bool:
+            svi_settings: Optional[dict] = None, seed: int = 0) -> bool:
         """Start a run of ``file``: a trace paused at its first step unless told otherwise,
         SVI running (its steps reported at ``sites`` detail, full detail only when captured)."""
         if self.live:
@@ -97,7 +97,8 @@ class DebugController:
         if breakpoints is None:
             breakpoints = self.breakpoints.specs()
         sent = self.runner.command("run", file, entry=entry, breakpoints=list(breakpoints), start_paused=paused,
-                                   detail="steps" if entry == "trace" else "sites", svi=svi_settings)
+                                   detail="steps" if entry == "trace" else "sites", svi=svi_settings,
+                                   seed=seed)
         self.reason = "running"
         self.sig_changed.emit()
         return sent

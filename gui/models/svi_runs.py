@@ -3,6 +3,7 @@ and the list of runs compared side by side, built from a session's ``svi_step`` 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -15,11 +16,12 @@ from .signal import Signal
 class SviRun(SviHistory):
     """One SVI run of the monitor: its history, a label, the settings it ran with, shown or not."""
 
-    def __init__(self, label: str, settings: dict | None = None, seed=None):
+    def __init__(self, label: str, settings: dict | None = None, seed=None, started_at: float | None = None):
         super().__init__()
         self.label = label
         self.settings = dict(settings or {})
         self.seed = seed
+        self.started_at = started_at  # the wall clock (epoch seconds) at the run's t = 0, when known
         self.visible = True
 
     def about(self) -> dict:
@@ -39,6 +41,7 @@ class SviRuns:
         self.constraints: dict = {}  # param -> constraint, from structure events
         self._settings: Optional[dict] = None  # those of the SVI run asked for, until it starts
         self._seed = None  # the seed of the run that started last
+        self._started_at: Optional[float] = None  # when the run asked for started, on the wall clock
         self.sig_run_added = Signal()
         self.sig_changed = Signal()
         session.sig_reset.connect(self._on_reset)
@@ -50,8 +53,9 @@ class SviRuns:
         return self.current or (self.runs[-1] if self.runs else None)
 
     def expect(self, settings: dict) -> None:
-        """The settings of the SVI run about to start (its label names them)."""
+        """The settings of the SVI run about to start now (its label names them)."""
         self._settings = dict(settings)
+        self._started_at = time.time()
 
     def set_visible(self, index: int, visible: bool) -> None:
         self.runs[index].visible = visible
@@ -59,6 +63,7 @@ class SviRuns:
 
     def _on_reset(self) -> None:
         self.current = None
+        self._seed = None
         self.constraints = {}
 
     def _on_events(self, first: int, end: int) -> None:
@@ -89,7 +94,9 @@ class SviRuns:
     def _start_run(self) -> None:
         name = Path(self.session.file).name if self.session.file else "run"
         settings, self._settings = self._settings or {}, None
-        self.current = SviRun(run_label(len(self.runs) + 1, name, settings, self._seed), settings, self._seed)
+        started_at, self._started_at = self._started_at, None
+        self.current = SviRun(run_label(len(self.runs) + 1, name, settings, self._seed), settings, self._seed,
+                              started_at)
         self.runs.append(self.current)
         self.sig_run_added.emit(self.current)
 

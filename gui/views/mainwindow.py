@@ -216,11 +216,13 @@ class MainWindow(QMainWindow):
         if self.model_path is None or self.debug.live:
             return
         self.run_entry = entry
+        settings = dict(svi_settings or self.svi.settings()) if entry == "svi" else None
+        seed = settings.pop("seed", 0) if settings else self.svi.seed.value()
         if entry == "svi":
-            self.svi_runs.expect(svi_settings or self.svi.settings())
+            self.svi_runs.expect(settings)
             self.docks["SVI monitor"].raise_()
-            self.resizeDocks([self.docks["SVI monitor"]], [max(520, self.height() // 2)], Qt.Vertical)
-        self.debug.run(self.model_path, entry, None, start_paused, svi_settings)
+            self.resizeDocks([self.docks["SVI monitor"]], [self.height() // 2], Qt.Vertical)
+        self.debug.run(self.model_path, entry, None, start_paused, settings, seed=seed)
 
     def _on_runner_events(self, events: list):
         if self.debug.on_events(events) and not self._follow_tail.isActive():
@@ -281,6 +283,7 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(size)
         app.setFont(font)
         self.source.set_text_size(size)
+        self.svi.set_text_size(size)
         self.timeline.view.verticalHeader().setDefaultSectionSize(QFontMetrics(font).height() + 6)
         self.stack.update()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -138,7 +139,7 @@ class Progress:
     """tqdm's bar on a terminal (steps/s and time left), the loss beside it; nothing elsewhere."""
 
     def __init__(self, total: int, stream):
-        self.bar = tqdm(total=total, file=stream, unit="step", dynamic_ncols=True, mininterval=0.1,
+        self.bar = tqdm(total=total, file=stream, unit="step", ncols=shutil.get_terminal_size().columns, mininterval=0.1,
                         disable=not (total and stream.isatty()))
         self.step = 0
 

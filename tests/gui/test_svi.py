@@ -1,6 +1,7 @@
 """The SVI monitor as a person uses it: run, watch, pause, resume, capture, compare, export, follow."""
 
 import csv
+import json
 import subprocess
 import sys
 import textwrap
@@ -39,7 +40,7 @@ def test_svi_from_the_panel_learns_the_posterior(qtbot, window):
 
     mean, _ = normal_normal.exact_posterior(*normal_normal.args)
     assert abs(q_loc - mean) < 0.1
-    assert "steps/s" in window.svi.status.text() and "below the first step" in window.svi.status.text()
+    assert "steps/s" in window.svi.status.text() and "below the start" in window.svi.status.text()
 
 
 def test_the_loss_curve_grows_pause_resume_stop(qtbot, window):
@@ -98,9 +99,16 @@ def test_two_runs_side_by_side_exported_as_csv_and_png(qtbot, window, tmp_path):
     window.svi.export_csv(path, first)
     with open(path) as f:
         rows = list(csv.reader(f))
-    assert rows[0][:3] == ["step", "wall_time", "loss"] and "q_loc" in rows[0]
+    assert rows[0][:5] == ["step", "wall_time", "relative_time", "loss", "loss_smoothed"] and "q_loc" in rows[0]
     assert len(rows) == 101
-    assert [float(r[2]) for r in rows[1:]] == pytest.approx(list(first.losses.values))
+    assert [float(r[3]) for r in rows[1:]] == pytest.approx(list(first.losses.values))
+    smoothed = first.smoothed_losses(window.svi.smoothing_weight())
+    assert [float(r[4]) for r in rows[1:]] == pytest.approx(list(smoothed))
+    window.svi.export_json(tmp_path / "run.json", second)
+    document = json.loads((tmp_path / "run.json").read_text())
+    assert document["run"] == second.label and document["settings"]["lr"] == pytest.approx(0.01)
+    assert document["columns"]["loss"] == pytest.approx(list(second.losses.values))
+    assert len(document["columns"]["loss_smoothed"]) == 150
     png = tmp_path / "plots.png"
     window.svi.export_png(png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
