@@ -7,15 +7,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, Qt
+from PySide6.QtCore import QEvent, QRect, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from minipyro.observe.recording import RecordingError
 
 from .mainwindow import MainWindow
 
-SCREENSHOT_SIZE = (1600, 1000)
 MAX_SCREENSHOT_STEPS = 2000
+PANELS_JSON_SIZE = (1600, 1000)  # no screen is needed: the panels are read at a size where all show
 
 
 def picture_quality(event: dict, stack_sizes: dict) -> tuple:
@@ -131,7 +131,8 @@ def run_svi_for_picture(window: MainWindow, steps: int) -> None:
 
 
 def main(file=None, screenshot_path=None, settings: QSettings | None = None, show=None, theme=None,
-         presentation=False, svi_steps=0, at=None, panels_json=None) -> int:
+         presentation=False, svi_steps=0, at=None, panels_json=None, size=None) -> int:
+    """``size``: with a screenshot, the window's (width, height); else it fits the screen."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("MiniPyro Studio")
     if panels_json is not None:
@@ -141,8 +142,8 @@ def main(file=None, screenshot_path=None, settings: QSettings | None = None, sho
         settings = QSettings(str(Path(tempfile.mkdtemp(prefix="minipyro-shot-")) / "settings.ini"),
                              QSettings.IniFormat)
     window = MainWindow(settings)
-    if screenshot_path is not None:
-        window.resize(*SCREENSHOT_SIZE)
+    if size is not None:
+        window.fit_to_screen(QRect(0, 0, *size))
     window.show()
     if file is not None:
         window.open_path(file)
@@ -162,7 +163,7 @@ def main(file=None, screenshot_path=None, settings: QSettings | None = None, sho
         window.docks[PANELS[name]].raise_()
     QApplication.processEvents()
     if "graph" in (show or []):
-        window.resizeDocks([window.docks["Model graph"]], [620], Qt.Vertical)
+        window.resizeDocks([window.docks["Model graph"]], [int(window.height() * 0.55)], Qt.Vertical)
         QApplication.processEvents()
         window.graph.view.fit()
     screenshot(window, screenshot_path)
@@ -177,7 +178,7 @@ def _panels_json(app, file, at, path) -> int:
     settings = QSettings(str(Path(tempfile.mkdtemp(prefix="minipyro-panels-")) / "settings.ini"),
                          QSettings.IniFormat)
     window = MainWindow(settings)
-    window.resize(*SCREENSHOT_SIZE)
+    window.fit_to_screen(QRect(0, 0, *PANELS_JSON_SIZE))
     window.show()
     try:
         if str(file).endswith(".jsonl"):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QFontMetrics, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+                               QStyle)
 
 from minipyro.observe.recording import RecordingError
 
@@ -38,6 +39,9 @@ STATUS_MS = 5000
 PRESENTATION_ZOOM = 1.5
 PRESENTATION_ANIMATION_MS = 600
 NORMAL_ANIMATION_MS = 160
+# What presentation mode shows: the current view, large.
+PRESENTED = {"stepping": ("Handler stack", "Message inspector"), "training": ("SVI monitor",)}
+FULL_SCREEN_UP_TO = (1600, 1000)  # a projector's or a laptop's screen: all of it
 RIGHT, BOTTOM, LEFT = Qt.RightDockWidgetArea, Qt.BottomDockWidgetArea, Qt.LeftDockWidgetArea
 
 
@@ -131,10 +135,20 @@ class MainWindow(QMainWindow):
 
     def _refresh(self) -> None:
         """The step counter and which commands are possible, after anything changed."""
-        self.step_label.setText(self.debug.status_text())
+        self.step_label.setText(self.debug.status_text() if len(self.session) else self._start_hint())
         for name, enabled in self.debug.enabled(self.model_path is not None).items():
             self.actions_by_name[name].setEnabled(enabled)
         self.svi.set_run_state(self.bridge.state)
+
+    def _start_hint(self) -> str:
+        """What to do where nothing has run yet, with the keys as this platform writes them."""
+        if self.model_path is None:
+            return f"Pick a lesson in Examples, or open a model ({self._keys('open_model')})"
+        return f"Press {self._keys('run')} to run (then {self._keys('step')} to step), " \
+               f"{self._keys('run_svi')} to train"
+
+    def _keys(self, action: str) -> str:
+        return self.actions_by_name[action].shortcut().toString(QKeySequence.NativeText)
 
     # Opening -------------------------------------------------------------------------
     def open_model(self, path) -> None:
@@ -218,10 +232,13 @@ class MainWindow(QMainWindow):
         self.run_entry = entry
         settings = dict(svi_settings or self.svi.settings()) if entry == "svi" else None
         seed = settings.pop("seed", 0) if settings else self.svi.seed.value()
+        if self.presenting:
+            self.present("training" if entry == "svi" else "stepping")
         if entry == "svi":
             self.svi_runs.expect(settings)
             self.docks["SVI monitor"].raise_()
-            self.resizeDocks([self.docks["SVI monitor"]], [self.height() // 2], Qt.Vertical)
+            if not self.presenting:
+                self.resizeDocks([self.docks["SVI monitor"]], [self.height() // 2], Qt.Vertical)
         self.debug.run(self.model_path, entry, None, start_paused, settings, seed=seed)
 
     def _on_runner_events(self, events: list):
@@ -262,18 +279,46 @@ class MainWindow(QMainWindow):
         self.session.sig_step_changed.emit(self.session.current)
 
     def toggle_presentation(self):
-        """For a class: text half as large again, the high-contrast theme, a slower message."""
+        """For a class: text half as large again, the high-contrast theme, a slower message, and
+        the window given to what is being shown (the stack and the inspector while stepping,
+        the plots while training) rather than grown past the projector's screen."""
         self.presenting = not self.presenting
         self.actions_by_name["presentation"].setChecked(self.presenting)
         if self.presenting:
             self._theme_before = self.settings.value("theme") or None
+            self._state_before = self.saveState()
             self.zoom(PRESENTATION_ZOOM)
             self.apply_theme("contrast", remember=False)
             self.stack.animation_ms = PRESENTATION_ANIMATION_MS
+            training = self.run_entry == "svi" and not self.docks["SVI monitor"].visibleRegion().isEmpty()
+            self.present("training" if training else "stepping")
         else:
             self.zoom(None)
             self.apply_theme(self._theme_before)
             self.stack.animation_ms = NORMAL_ANIMATION_MS
+            self.centralWidget().show()
+            self.restoreState(self._state_before)
+        self._keep_on_screen()
+
+    def present(self, focus: str) -> None:
+        """In presentation mode, only the panels of ``focus`` ("stepping" or "training"), large."""
+        for name, dock in self.docks.items():
+            dock.setVisible(name in PRESENTED[focus])
+        self.centralWidget().setVisible(focus == "stepping")  # the source, beside the stack
+        if focus == "stepping":
+            self.resizeDocks([self.docks["Handler stack"]], [self.width() // 2], Qt.Horizontal)
+            self.resizeDocks([self.docks["Handler stack"], self.docks["Message inspector"]], [55, 45], Qt.Vertical)
+        else:
+            self.docks["SVI monitor"].raise_()
+            self.resizeDocks([self.docks["SVI monitor"]], [self.height()], Qt.Vertical)
+
+    def _keep_on_screen(self) -> None:
+        """Back inside the screen's free area, if larger text made the window outgrow it."""
+        QApplication.processEvents()
+        available = (self.screen() or QApplication.primaryScreen()).availableGeometry()
+        if not available.contains(self.frameGeometry()):
+            size = self.size().boundedTo(available.size())
+            self.setGeometry(QStyle.alignedRect(Qt.LeftToRight, Qt.AlignCenter, size, available))
 
     def zoom(self, factor):
         """Multiply the text size by ``factor``; None goes back to the size the app started with."""
@@ -295,24 +340,35 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             dock.show()
         self.restoreState(self._default_state)
-        self._default_sizes()
+        self.fit_to_screen()
 
-    def _default_sizes(self):
-        self.resize(1600, 1000)
-        self.resizeDocks([self.docks["Handler stack"]], [560], Qt.Horizontal)
-        self.resizeDocks([self.docks["Handler stack"], self.docks["Message inspector"]], [420, 380], Qt.Vertical)
-        self.resizeDocks([self.docks["Timeline"]], [300], Qt.Vertical)
-        self.resizeDocks([self.docks["Examples"]], [300], Qt.Horizontal)
+    def fit_to_screen(self, available: QRect | None = None) -> None:
+        """The window on the screen's free area (all of it up to FULL_SCREEN_UP_TO wide, most of
+        a larger one), the panels in proportion to it."""
+        if available is None:
+            screen = self.screen() or QApplication.primaryScreen()
+            available = screen.availableGeometry()
+        width, height = available.width(), available.height()
+        if width > FULL_SCREEN_UP_TO[0] or height > FULL_SCREEN_UP_TO[1]:
+            width, height = min(width, int(width * 0.85)), min(height, int(height * 0.85))
+        self.setGeometry(QStyle.alignedRect(Qt.LeftToRight, Qt.AlignCenter, QSize(width, height), available))
+        self.resizeDocks([self.docks["Handler stack"]], [int(width * 0.34)], Qt.Horizontal)
+        self.resizeDocks([self.docks["Examples"]], [int(width * 0.18)], Qt.Horizontal)
+        self.resizeDocks([self.docks["Handler stack"], self.docks["Message inspector"]], [55, 45], Qt.Vertical)
+        self.resizeDocks([self.docks["Timeline"]], [int(height * 0.32)], Qt.Vertical)
 
     def _restore_layout(self):
         geometry = self.settings.value("geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self._default_sizes()
-        state = self.settings.value("window_state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry) and self._on_screen():
+            state = self.settings.value("window_state")
+            if isinstance(state, QByteArray):
+                self.restoreState(state)
+        else:  # the first launch, or a layout saved on a larger screen than this one
+            self.fit_to_screen()
+
+    def _on_screen(self) -> bool:
+        screen = self.screen() or QApplication.primaryScreen()
+        return screen.availableGeometry().contains(self.frameGeometry())
 
     def closeEvent(self, event):
         if self.presenting:

@@ -9,7 +9,9 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QTextBrowser
 from ...models.lessons import lesson_or_placeholder_html, lessons, read_lesson
 
 
-def _icon(title: str, index: int) -> QIcon:
+def _icon(number: int) -> QIcon:
+    """The lesson's number in teaching order, on a colour of its own."""
+    index = number - 1
     pixmap = QPixmap(40, 40)
     pixmap.fill(Qt.transparent)
     painter = QPainter(pixmap)
@@ -22,13 +24,13 @@ def _icon(title: str, index: int) -> QIcon:
     font.setBold(True)
     font.setPointSize(14)
     painter.setFont(font)
-    painter.drawText(pixmap.rect(), Qt.AlignCenter, title[:1].upper())
+    painter.drawText(pixmap.rect(), Qt.AlignCenter, str(number))
     painter.end()
     return QIcon(pixmap)
 
 
 class GalleryPanel(QListWidget):
-    """The lessons, one per row: icon, title, one line. Activate one to open it."""
+    """The lessons in teaching order, one per row: number, title, one line. A click (or Enter) opens one."""
 
     sigOpen = Signal(str)
 
@@ -37,12 +39,21 @@ class GalleryPanel(QListWidget):
         self.setIconSize(QSize(40, 40))
         self.setSpacing(2)
         self.setWordWrap(True)
-        for index, lesson in enumerate(lessons(folder)):
-            item = QListWidgetItem(_icon(lesson.title, index), f"{lesson.title}\n{lesson.summary}")
+        for number, lesson in enumerate(lessons(folder), start=1):
+            item = QListWidgetItem(_icon(number), f"{lesson.title}\n{lesson.summary}")
             item.setData(Qt.UserRole, str(lesson.path))
             item.setToolTip(lesson.text)
             self.addItem(item)
-        self.itemActivated.connect(lambda item: self.sigOpen.emit(item.data(Qt.UserRole)))
+        self.itemClicked.connect(self._open)
+
+    def _open(self, item) -> None:
+        self.sigOpen.emit(item.data(Qt.UserRole))
+
+    def keyPressEvent(self, event):
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.currentItem() is not None:
+            self._open(self.currentItem())
+        else:
+            super().keyPressEvent(event)
 
 
 class LessonPanel(QTextBrowser):

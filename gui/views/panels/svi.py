@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
@@ -21,7 +20,7 @@ from ...models import text
 from ...models.smoothing import robust_range
 from ...models.svi_runs import SviRun, SviRuns
 from ..palette import colors
-from .svi_plots import ReadableLogAxis, element_colour, nearest, outside_legend, readout_html, run_colour
+from .svi_plots import Legend, ReadableLogAxis, element_colour, nearest, readout_html, run_colour
 
 REDRAW_INTERVAL_MS = 33  # at most ~30 redraws a second, however fast the steps arrive
 DEFAULT_CURVES = 8  # parameter elements plotted until the user picks others
@@ -73,27 +72,30 @@ class SviPanel(QWidget):
         commands.addWidget(self.status, 1)
 
         pg.setConfigOptions(antialias=False)  # antialiased lines of 100 000 points cost ~5x to draw
-        self.plots = pg.GraphicsLayoutWidget()
-        layout = self.plots.ci
-        self.loss_legend = outside_legend(layout, 0, 0, colspan=2)
-        self.loss_plot = layout.addPlot(row=1, col=0, colspan=2, title="loss",
-                                        axisItems={"left": ReadableLogAxis("left")})
-        self.param_legend = outside_legend(layout, 2, 0, columns=2)
-        self.grad_legend = outside_legend(layout, 2, 1, columns=2)
-        self.param_plot = layout.addPlot(row=3, col=0, title="parameters")
-        self.grad_plot = layout.addPlot(row=3, col=1, title="gradient norms")
-        layout.layout.setRowStretchFactor(1, 3)
-        layout.layout.setRowStretchFactor(3, 2)
+        self.loss_view = pg.PlotWidget(title="loss", axisItems={"left": ReadableLogAxis("left")})
+        self.param_view = pg.PlotWidget(title="parameters")
+        self.grad_view = pg.PlotWidget(title="gradient norms")
+        self.loss_plot, self.param_plot, self.grad_plot = (view.getPlotItem() for view in
+                                                           (self.loss_view, self.param_view, self.grad_view))
+        self.loss_legend, self.param_legend, self.grad_legend = Legend(), Legend(), Legend()
         for plot in (self.loss_plot, self.param_plot, self.grad_plot):
             # no grid: pyqtgraph draws it with the axes, and replaying it dominated each frame
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
         self.crosshair = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((128, 128, 128), style=Qt.DashLine))
-        self.readout = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(0, 0, 0, 0))
+        self.readout = pg.TextItem(anchor=(0, 0))
         self.readout.setZValue(10)
         self._show_readout(False)
-        self._mouse = pg.SignalProxy(self.plots.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
-        self.plots.viewport().installEventFilter(self)
+        self._mouse = pg.SignalProxy(self.loss_view.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
+        self.loss_view.viewport().installEventFilter(self)
+        self.plots = QSplitter(Qt.Vertical)
+        self.plots.addWidget(_beside(self.loss_view, self.loss_legend))
+        lower = QSplitter(Qt.Horizontal)
+        lower.addWidget(_beside(self.param_view, self.param_legend))
+        lower.addWidget(_beside(self.grad_view, self.grad_legend))
+        self.plots.addWidget(lower)
+        self.plots.setStretchFactor(0, 3)
+        self.plots.setStretchFactor(1, 2)
 
         self.side = QTabWidget()
         self.side.addTab(self._settings_tab(), "Settings")
@@ -103,9 +105,9 @@ class SviPanel(QWidget):
         body = QSplitter(Qt.Horizontal)
         body.addWidget(self.plots)
         body.addWidget(self.side)
-        body.setStretchFactor(0, 3)
-        body.setStretchFactor(1, 1)
-        body.setSizes([700, 300])
+        body.setStretchFactor(0, 1)
+        body.setStretchFactor(1, 0)
+        body.setSizes([800, 230])
         self.body = body
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
@@ -203,13 +205,14 @@ class SviPanel(QWidget):
         return split
 
     def eventFilter(self, watched, event):
-        if watched is self.plots.viewport() and event.type() == QEvent.Leave:
+        if watched is self.loss_view.viewport() and event.type() == QEvent.Leave:
             self._show_readout(False)
         return False
 
     def apply_theme(self) -> None:
         palette = colors()
-        self.plots.setBackground(palette["panel"])
+        for view in (self.loss_view, self.param_view, self.grad_view):
+            view.setBackground(palette["panel"])
         self._style_plots()
         self._layout = None  # make the curves again
         self._mark_dirty()
@@ -233,9 +236,6 @@ class SviPanel(QWidget):
                 item.setStyle(tickFont=font, tickTextOffset=max(3, int(self.text_size / 2)))
                 item.label.setFont(font)
             plot.setTitle(plot.titleLabel.text, color=palette["text"].name(), size=f"{self.text_size * 1.15:.1f}pt")
-        for legend in (self.loss_legend, self.param_legend, self.grad_legend):
-            legend.setLabelTextColor(palette["text"])
-            legend.setLabelTextSize(f"{self.text_size:.1f}pt")
         self.readout.setFont(font)
         self.readout.fill = pg.mkBrush(palette["panel"])
         self.readout.border = pg.mkPen(palette["border"])
@@ -400,8 +400,6 @@ class SviPanel(QWidget):
             plot.clear()
             plot.setLogMode(y=self.log_y.isChecked() and plot is self.loss_plot)
             plot.setLabel("bottom", "wall time (s)" if by_time else "step")
-        for legend in (self.loss_legend, self.param_legend, self.grad_legend):
-            legend.clear()
         self.loss_plot.addItem(self.crosshair, ignoreBounds=True)
         self.loss_plot.addItem(self.readout, ignoreBounds=True)
         self._curves, self._param_curves, self._grad_curves = {}, {}, {}
@@ -410,28 +408,31 @@ class SviPanel(QWidget):
         several = len(visible) > 1
         elements = self.plotted_elements()
         styles = (Qt.SolidLine, Qt.DashLine, Qt.DotLine, Qt.DashDotLine)
+        entries = {"loss": [], "param": [], "grad": []}
         for order, (index, run) in enumerate(visible):
             colour = run_colour(index)
             raw = pg.mkColor(colour)
             raw.setAlpha(70)
-            smooth = self.loss_plot.plot(pen=pg.mkPen(colour, width=2))
-            self.loss_legend.addItem(smooth, run.label)
+            pen = pg.mkPen(colour, width=2)
+            entries["loss"].append((run.label.split(":")[0], pen, run.label))
             self._curves[index] = {
                 "raw": self.loss_plot.plot(pen=pg.mkPen(raw, width=1)),
-                "smooth": smooth,
+                "smooth": self.loss_plot.plot(pen=pen),
                 "nonfinite": self.loss_plot.plot(pen=None, symbol="x", symbolBrush=error, symbolPen=error,
                                                  symbolSize=12),
             }
             prefix = f"{run.label.split(':')[0]} · " if several else ""
             style = styles[order % len(styles)]  # runs apart by line style, elements by colour
             for j, key in enumerate(key for key in elements if key in run.params):
-                item = self.param_plot.plot(pen=pg.mkPen(element_colour(j, len(elements)), width=1.5, style=style))
-                self.param_legend.addItem(item, prefix + key)
-                self._param_curves[(index, key)] = item
+                pen = pg.mkPen(element_colour(j, len(elements)), width=1.5, style=style)
+                entries["param"].append((prefix + key, pen, f"{run.label}: {key}"))
+                self._param_curves[(index, key)] = self.param_plot.plot(pen=pen)
             for j, key in enumerate(run.grad_norms):
-                item = self.grad_plot.plot(pen=pg.mkPen(element_colour(j, len(run.grad_norms)), width=1.5, style=style))
-                self.grad_legend.addItem(item, prefix + key)
-                self._grad_curves[(index, key)] = item
+                pen = pg.mkPen(element_colour(j, len(run.grad_norms)), width=1.5, style=style)
+                entries["grad"].append((prefix + key, pen, f"{run.label}: gradient norm of {key}"))
+                self._grad_curves[(index, key)] = self.grad_plot.plot(pen=pen)
+        for legend, name in ((self.loss_legend, "loss"), (self.param_legend, "param"), (self.grad_legend, "grad")):
+            legend.set_entries(entries[name])
 
     def reset_zoom(self):
         for plot in (self.loss_plot, self.param_plot, self.grad_plot):
@@ -502,7 +503,9 @@ class SviPanel(QWidget):
         run.write_json(path, self.smoothing_weight(), about=run.about())
 
     def export_png(self, path) -> None:
-        ImageExporter(self.plots.scene()).export(str(path))
+        """The three plots and their legends, as on screen."""
+        if not self.plots.grab().save(str(path), "PNG"):
+            raise OSError(f"cannot write {path}")
 
     def _export_dialog(self, words: str, suffix: str, export):
         if not self.runs:
@@ -517,6 +520,16 @@ class SviPanel(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Export plots as PNG", "svi_plots.png", "PNG (*.png)")
         if path:
             self.export_png(path)
+
+
+def _beside(plot: QWidget, legend: Legend) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(plot, 1)
+    layout.addWidget(legend)
+    return row
 
 
 def _setting(settings: dict, key: str, kind):

@@ -1,5 +1,5 @@
-"""The SVI monitor's pyqtgraph pieces: run colours, a log axis whose labels do not collide,
-legends outside the data, and a TensorBoard-style readout of the point under the mouse."""
+"""The SVI monitor's plot pieces: run colours, a log axis whose labels do not collide,
+legends beside the plots, and a TensorBoard-style readout of the point under the mouse."""
 
 from __future__ import annotations
 
@@ -8,10 +8,15 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QIcon, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
 from ...models import text
 
 # Eight hues that stay apart from each other on white and on dark grey (Tableau's 10, less grey and olive).
+LEGEND_SAMPLE_WIDTH = 24
+LEGEND_CHARACTERS = 16  # wider names are elided
 RUN_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -50,11 +55,49 @@ class ReadableLogAxis(pg.AxisItem):
         return [f"{10 ** v:.3g}" for v in values]
 
 
-def outside_legend(layout: pg.GraphicsLayout, row: int, col: int, colspan: int = 1, columns: int = 4) -> pg.LegendItem:
-    """A legend in its own row of the layout, above its plot: it never covers data."""
-    legend = pg.LegendItem(colCount=columns, horSpacing=16, verSpacing=-4)
-    layout.addItem(legend, row=row, col=col, colspan=colspan)
-    return legend
+class Legend(QListWidget):
+    """A plot's legend beside it, outside the data: a line sample and a name per curve, scrolling
+    when there are many; its text follows the app's text size as every widget's does."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFrameShape(QListWidget.NoFrame)
+        self.setSelectionMode(QListWidget.NoSelection)
+        self.setFocusPolicy(Qt.NoFocus)
+        self.setTextElideMode(Qt.ElideMiddle)
+        self.setMinimumWidth(60)
+        self.setIconSize(QSize(LEGEND_SAMPLE_WIDTH, 12))
+        self._pens: list = []
+
+    def set_entries(self, entries: list) -> None:
+        """``entries``: (name, pen, tooltip) per curve."""
+        self.clear()
+        self._pens = [pen for _, pen, _ in entries]
+        for name, pen, tooltip in entries:
+            item = QListWidgetItem(self._sample(pen), name)
+            item.setToolTip(tooltip or name)
+            self.addItem(item)
+        metrics = self.fontMetrics()
+        width = max((metrics.horizontalAdvance(name) for name, _, _ in entries), default=0)
+        # Long names are elided in the middle (the index stays), the whole name in the tooltip.
+        self.setMaximumWidth(min(width, metrics.averageCharWidth() * LEGEND_CHARACTERS) + LEGEND_SAMPLE_WIDTH + 40)
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:  # presentation mode's larger text: a wider legend
+            self.set_entries([(self.item(i).text(), self._pens[i], self.item(i).toolTip()) for i in range(self.count())])
+
+    @staticmethod
+    def _sample(pen) -> QIcon:
+        picture = QPixmap(LEGEND_SAMPLE_WIDTH, 12)
+        picture.fill(Qt.transparent)
+        painter = QPainter(picture)
+        line = QPen(pen)
+        line.setWidthF(max(2.0, pen.widthF()))
+        painter.setPen(line)
+        painter.drawLine(0, 6, LEGEND_SAMPLE_WIDTH, 6)
+        painter.end()
+        return QIcon(picture)
 
 
 def readout_html(rows: list, colour_of, text_colour: str) -> str:
