@@ -23,13 +23,52 @@ class SviRun(SviHistory):
         self.seed = seed
         self.started_at = started_at  # the wall clock (epoch seconds) at the run's t = 0, when known
         self.visible = True
+        self.live = True  # until its run_end
 
     def about(self) -> dict:
         return {"run": self.label, "settings": self.settings, "seed": self.seed}
 
 
+class RunFeed:
+    """One source of runs (the window's session, or a recording in a watched folder): its
+    ``run_start`` says the settings and seed a run trains with, its first ``svi_step`` makes the
+    run, its ``run_end`` ends it."""
+
+    def __init__(self, runs: "SviRuns", name: str):
+        self.runs, self.name = runs, name
+        self.current: Optional[SviRun] = None
+        self.settings: Optional[dict] = None  # of the run about to start
+        self.seed = None
+        self.started_at: Optional[float] = None  # the wall clock at the run's t = 0
+
+    def add(self, event) -> bool:
+        """Take one run_start, svi_step or run_end event; True when a step was added."""
+        kind = event["kind"]
+        if kind == "svi_step":
+            if self.current is None:
+                self._start_run(event)
+            self.current.add(event)
+            return True
+        if kind == "run_start":
+            settings = event.get("svi")
+            if isinstance(settings, dict):  # what ran is what the run says, not the panel's settings
+                self.settings = settings
+            self.seed = event.get("seed")
+            self.current = None
+        elif kind == "run_end" and self.current is not None:
+            self.current.live = False
+        return False
+
+    def _start_run(self, event) -> None:
+        settings, self.settings = self.settings or {}, None
+        label = run_label(len(self.runs.runs) + 1, self.name, settings, self.seed)
+        self.current = SviRun(label, settings, self.seed, self.started_at)
+        self.runs.add_run(self.current)
+
+
 class SviRuns:
-    """The runs of this window, oldest first; ``current`` is the session's run, if it trains.
+    """The runs of this window, oldest first: the session's (``current``, the one training now)
+    and those of any recordings watched in a folder (``feed``).
 
     Signals: ``sig_run_added(run)``, ``sig_changed()`` (new steps, or a run shown or hidden).
     """
@@ -37,15 +76,17 @@ class SviRuns:
     def __init__(self, session):
         self.session = session
         self.runs: list[SviRun] = []
-        self.current: Optional[SviRun] = None
         self.constraints: dict = {}  # param -> constraint, from structure events
-        self._settings: Optional[dict] = None  # those of the SVI run asked for, until it starts
-        self._seed = None  # the seed of the run that started last
-        self._started_at: Optional[float] = None  # when the run asked for started, on the wall clock
+        self._session_feed = RunFeed(self, "run")
         self.sig_run_added = Signal()
         self.sig_changed = Signal()
         session.sig_reset.connect(self._on_reset)
         session.sig_events_added.connect(self._on_events)
+
+    @property
+    def current(self) -> Optional[SviRun]:
+        """The session's run, if it trains."""
+        return self._session_feed.current
 
     @property
     def shown(self) -> Optional[SviRun]:
@@ -53,52 +94,40 @@ class SviRuns:
         return self.current or (self.runs[-1] if self.runs else None)
 
     def expect(self, settings: dict) -> None:
-        """The settings of the SVI run about to start now (its label names them)."""
-        self._settings = dict(settings)
-        self._started_at = time.time()
+        """The settings of the SVI run about to start now in the session (its label names them)."""
+        self._session_feed.settings = dict(settings)
+        self._session_feed.started_at = time.time()
+
+    def feed(self, name: str, started_at: Optional[float] = None) -> RunFeed:
+        """A new source of runs besides the session (a recording in a watched folder)."""
+        feed = RunFeed(self, name)
+        feed.started_at = started_at
+        return feed
+
+    def add_run(self, run: SviRun) -> None:
+        self.runs.append(run)
+        self.sig_run_added.emit(run)
 
     def set_visible(self, index: int, visible: bool) -> None:
         self.runs[index].visible = visible
         self.sig_changed.emit()
 
     def _on_reset(self) -> None:
-        self.current = None
-        self._seed = None
+        self._session_feed = RunFeed(self, Path(self.session.file).name if self.session.file else "run")
         self.constraints = {}
 
     def _on_events(self, first: int, end: int) -> None:
-        events = self.session.events
-        code, structure, start = KIND_CODES["svi_step"], KIND_CODES["structure"], KIND_CODES["run_start"]
+        events, kinds = self.session.events, self.session.events.kinds
+        feed, structure = self._session_feed, KIND_CODES["structure"]
+        fed = {KIND_CODES[kind] for kind in ("svi_step", "run_start", "run_end")}
         added = False
         for k in range(first, end):
-            if events.kinds[k] == start:
-                self._on_run_start(events[k])
-            elif events.kinds[k] == structure:
+            if kinds[k] == structure:
                 self.constraints.update(events[k]["relations"].get("param_constraint", {}))
-            if events.kinds[k] != code:
-                continue
-            if self.current is None:
-                self._start_run()
-            self.current.add(events[k])
-            added = True
+            elif kinds[k] in fed:
+                added = feed.add(events[k]) or added
         if added:
             self.sig_changed.emit()
-
-    def _on_run_start(self, event: dict) -> None:
-        """What ran is what the run says it ran with (a recording's own settings, not the panel's)."""
-        settings = event.get("svi")
-        if isinstance(settings, dict):
-            self._settings = settings
-        self._seed = event.get("seed")
-
-    def _start_run(self) -> None:
-        name = Path(self.session.file).name if self.session.file else "run"
-        settings, self._settings = self._settings or {}, None
-        started_at, self._started_at = self._started_at, None
-        self.current = SviRun(run_label(len(self.runs) + 1, name, settings, self._seed), settings, self._seed,
-                              started_at)
-        self.runs.append(self.current)
-        self.sig_run_added.emit(self.current)
 
 
 def run_label(number: int, name: str, settings: dict, seed) -> str:

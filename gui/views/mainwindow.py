@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
 from minipyro.observe.recording import RecordingError
 
 from ..models.debug import DebugController
+from ..models.run_folder import RunFolder
 from ..models.session import Session
 from ..models.svi_runs import SviRuns
 from .actions import build_bars, make_actions
@@ -35,6 +36,7 @@ from .runner_bridge import RunnerBridge
 
 FOLLOW_INTERVAL_MS = 250  # how often a recording being written is read again
 FOLLOW_TAIL_MS = 100  # while a run streams, how often the panels move to the newest step
+FOLDER_INTERVAL_MS = 1000  # how often a watched folder is looked at (new files, growing ones)
 STATUS_MS = 5000
 PRESENTATION_ZOOM = 1.5
 PRESENTATION_ANIMATION_MS = 600
@@ -99,6 +101,8 @@ class MainWindow(QMainWindow):
 
         self._follow_tail = self._timer(FOLLOW_TAIL_MS, self.debug.follow_newest, single_shot=True)
         self._follow_timer = self._timer(FOLLOW_INTERVAL_MS, self._poll_recording)
+        self.run_folder: RunFolder | None = None
+        self._folder_timer = self._timer(FOLDER_INTERVAL_MS, self._poll_folder)
         self.bridge.sigEvents.connect(self._on_runner_events)
         self.bridge.sigControl.connect(self.debug.on_control)
         self.bridge.sigError.connect(self._note)
@@ -193,8 +197,31 @@ class MainWindow(QMainWindow):
             self._follow_timer.stop()
             self._refresh()
 
+    def open_folder(self, path) -> None:
+        """Watch a folder of recordings as TensorBoard watches a logdir: each one a run in the
+        SVI monitor, new ones picked up and growing ones followed until the window closes."""
+        self.run_folder = RunFolder(Path(path).resolve(), self.svi_runs)
+        self._poll_folder()
+        self._folder_timer.start()
+        self.docks["SVI monitor"].show()
+        self.docks["SVI monitor"].raise_()
+        self.setWindowTitle(f"{self.run_folder.folder.name}/ — MiniPyro Studio")
+        self._note(f"Watching {self.run_folder.folder} for recordings ({len(self.run_folder.files)} so far)")
+
+    def _poll_folder(self) -> None:
+        for problem in self.run_folder.poll():
+            self._note(problem)
+
+    def open_folder_dialog(self):
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of runs", str(self.recent.folder()))
+        if path:
+            self.open_folder(path)
+
     def open_path(self, path) -> None:
-        (self.open_recording if str(path).endswith(".jsonl") else self.open_model)(path)
+        if Path(path).is_dir():
+            self.open_folder(path)
+        else:
+            (self.open_recording if str(path).endswith(".jsonl") else self.open_model)(path)
 
     def open_model_dialog(self):
         path, _ = QFileDialog.getOpenFileName(self, "Open model", str(self.recent.folder()), "Python (*.py)")
@@ -377,5 +404,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window_state", self.saveState())
         self._follow_timer.stop()
         self._follow_tail.stop()
+        self._folder_timer.stop()
         self.bridge.close()  # a run going on is stopped (and the window's own child ended)
         super().closeEvent(event)

@@ -150,3 +150,55 @@ def test_a_nonfinite_loss_is_marked_and_optionally_tolerated(qtbot, window):
     run = run_svi(qtbot, window, 50)
     assert run.nonfinite_steps and window.session.events[len(window.session) - 1]["status"] == "ok"
     assert "going on" in window.console.toPlainText()
+
+
+def write_lines(path, events, header=True, mode="a"):
+    from minipyro.observe.recording import header as recording_header
+
+    with open(path, mode, encoding="utf-8") as f:
+        if header:
+            f.write(json.dumps(recording_header("sites")) + "\n")
+        for event in events:
+            f.write(json.dumps(event) + "\n")
+
+
+def training_events(first_seq, steps, lr=None, start=True, end=False):
+    events = []
+    if start:
+        events.append({"seq": 0, "kind": "run_start", "t": 0.0, "file": "train.py", "entry": "svi", "seed": 1,
+                       "status": "running", "svi": {"steps": 100, "lr": lr, "optimizer": "Adam",
+                                                    "elbo": "Trace_ELBO"}})
+    for step in steps:
+        events.append({"seq": len(events) + first_seq, "kind": "svi_step", "t": 0.01 * step, "step": step,
+                       "loss": 100.0 / step, "params": {"w": {"shape": [2], "preview": [step, -step]}},
+                       "grad_norms": {"w": 1.0}})
+    if end:
+        events.append({"seq": len(events) + first_seq, "kind": "run_end", "t": 1.0, "file": "train.py",
+                       "entry": "svi", "seed": 1, "status": "ok"})
+    return events
+
+
+def test_a_folder_of_runs_shows_each_recording_and_follows_the_growing_one(qtbot, window, tmp_path):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    for name, lr in (("adam_lr0.1", 0.1), ("adam_lr0.01", 0.01)):
+        write_lines(runs / f"{name}.mpr.jsonl", training_events(0, range(1, 21), lr=lr, end=True))
+    growing = runs / "still_training.mpr.jsonl"
+    write_lines(growing, training_events(0, range(1, 6), lr=0.05))
+    (runs / "notes.txt").write_text("not a recording")
+    window.open_folder(runs)
+    qtbot.waitUntil(lambda: window.svi.run_list.count() == 3, timeout=5000)
+    names = [window.svi.run_list.item(i).text() for i in range(3)]
+    assert [n.split(": ")[1].split(" (")[0] for n in names] == ["adam_lr0.01", "adam_lr0.1", "still_training"]
+    assert "lr 0.01" in names[0] and "lr 0.1," in names[1]  # labelled with what each run ran with
+    assert [n.endswith("● live") for n in names] == [False, False, True]
+    live = window.svi.runs[2]
+    assert len(live) == 5 and [len(r) for r in window.svi.runs[:2]] == [20, 20]
+    write_lines(growing, training_events(6, range(6, 11), start=False), header=False)
+    qtbot.waitUntil(lambda: len(live) == 10, timeout=5000)  # followed as it grows
+    assert list(live.steps.values) == list(range(1, 11))
+    write_lines(runs / "late.mpr.jsonl", training_events(0, range(1, 4), lr=0.2, end=True))
+    qtbot.waitUntil(lambda: window.svi.run_list.count() == 4, timeout=5000)  # a new file: a new run
+    write_lines(growing, training_events(11, [], start=False, end=True), header=False)
+    qtbot.waitUntil(lambda: not live.live, timeout=5000)
+    qtbot.waitUntil(lambda: not window.svi.run_list.item(2).text().endswith("● live"), timeout=5000)

@@ -48,6 +48,7 @@ class SviPanel(QWidget):
         self._timer.start()
         model.sig_run_added.connect(self._on_run_added)
         model.sig_changed.connect(self._mark_dirty)
+        model.sig_changed.connect(self._label_runs)
 
     @property
     def runs(self) -> list:
@@ -279,7 +280,7 @@ class SviPanel(QWidget):
 
     # Data ----------------------------------------------------------------------------
     def _on_run_added(self, run: SviRun):
-        item = QListWidgetItem(run.label)
+        item = QListWidgetItem(_run_name(run))
         item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
         item.setCheckState(Qt.Checked)
         item.setForeground(run_colour(len(self.runs) - 1))
@@ -394,6 +395,16 @@ class SviPanel(QWidget):
                 self.loss_plot.setYRange(*y_range, padding=0)
         self._update_status()
         self._fill_param_table()
+
+    def _label_runs(self) -> None:
+        """The run list's names, a run still being written marked live (TensorBoard's logdir)."""
+        self.run_list.blockSignals(True)  # a new name is not a run ticked or unticked
+        for row, run in enumerate(self.runs):
+            item = self.run_list.item(row)
+            name = _run_name(run)
+            if item is not None and item.text() != name:
+                item.setText(name)
+        self.run_list.blockSignals(False)
 
     def _make_curves(self, by_time: bool):
         for plot in (self.loss_plot, self.param_plot, self.grad_plot):
@@ -520,6 +531,10 @@ class SviPanel(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Export plots as PNG", "svi_plots.png", "PNG (*.png)")
         if path:
             self.export_png(path)
+
+
+def _run_name(run: SviRun) -> str:
+    return f"{run.label}   ● live" if run.live else run.label
 
 
 def _beside(plot: QWidget, legend: Legend) -> QWidget:
