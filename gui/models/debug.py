@@ -157,6 +157,9 @@ class DebugController:
             return False
         self._capture_from = None
         self.travel(first)
+        # Pinned there, even when that message was the newest event so far: the steps still
+        # streaming in must not take the captured step away.
+        self.following = False
         self.sig_capture_shown.emit()
         return True
 
