@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self.svi.sigCommand.connect(self._on_svi_command)
 
         self.presenting = False
+        self._shown_once = False
         self.apply_theme(self.settings.value("theme") or None)
         self.docks["Examples"].raise_()
         self._default_state = self.saveState()  # for View > Reset layout
@@ -340,12 +341,24 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.docks["SVI monitor"]], [self.height()], Qt.Vertical)
 
     def _keep_on_screen(self) -> None:
-        """Back inside the screen's free area, if larger text made the window outgrow it."""
+        """The whole window, its frame included, inside the screen's free area: after the
+        window manager has framed it, and after larger text made it outgrow the screen."""
         QApplication.processEvents()
         available = (self.screen() or QApplication.primaryScreen()).availableGeometry()
-        if not available.contains(self.frameGeometry()):
-            size = self.size().boundedTo(available.size())
-            self.setGeometry(QStyle.alignedRect(Qt.LeftToRight, Qt.AlignCenter, size, available))
+        frame, inner = self.frameGeometry(), self.geometry()
+        if available.contains(frame):
+            return
+        left, top = inner.x() - frame.x(), inner.y() - frame.y()
+        extra = QSize(frame.width() - inner.width(), frame.height() - inner.height())
+        size = inner.size().boundedTo(available.size() - extra)
+        placed = QStyle.alignedRect(Qt.LeftToRight, Qt.AlignCenter, size + extra, available)
+        self.setGeometry(QRect(placed.x() + left, placed.y() + top, size.width(), size.height()))
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if not self._shown_once:  # the frame exists now: make sure it fits too
+            self._shown_once = True
+            QTimer.singleShot(0, self._keep_on_screen)
 
     def zoom(self, factor):
         """Multiply the text size by ``factor``; None goes back to the size the app started with."""
@@ -382,7 +395,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["Handler stack"]], [int(width * 0.34)], Qt.Horizontal)
         self.resizeDocks([self.docks["Examples"]], [int(width * 0.18)], Qt.Horizontal)
         self.resizeDocks([self.docks["Handler stack"], self.docks["Message inspector"]], [55, 45], Qt.Vertical)
-        self.resizeDocks([self.docks["Timeline"]], [int(height * 0.32)], Qt.Vertical)
+        self.resizeDocks([self.docks["Timeline"]], [int(height * 0.36)], Qt.Vertical)
 
     def _restore_layout(self):
         geometry = self.settings.value("geometry")
