@@ -108,8 +108,6 @@ def app_parser() -> argparse.ArgumentParser:
                         help="with --screenshot: bring this panel to the front (repeatable)")
     parser.add_argument("--theme", choices=("light", "dark", "contrast"), help="with --screenshot: the theme")
     parser.add_argument("--presentation", action="store_true", help="with --screenshot: presentation mode")
-    parser.add_argument("--size", type=_size, metavar="WxH",
-                        help="with --screenshot: the window's size (default: fitted to the screen)")
     parser.add_argument("--svi-steps", type=cli.positive_int, metavar="N",
                         help="with --screenshot: run SVI for N steps first")
     parser.add_argument("--at", type=_steps, metavar="K1,K2,...",
@@ -135,7 +133,7 @@ def main(argv=None) -> int:
 
     return app_main(options.file, options.screenshot, show=options.show, theme=options.theme,
                     presentation=options.presentation, svi_steps=options.svi_steps or 0, at=options.at,
-                    panels_json=options.panels_json, size=options.size)
+                    panels_json=options.panels_json)
 
 
 def _steps(text: str) -> list:
@@ -143,14 +141,6 @@ def _steps(text: str) -> list:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"steps are integers separated by commas, got {text!r}") from None
-
-
-def _size(text: str) -> tuple:
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a size is WIDTHxHEIGHT, e.g. 1280x720, got {text!r}") from None
-    return width, height
 
 
 if __name__ == "__main__":

@@ -131,8 +131,7 @@ def run_svi_for_picture(window: MainWindow, steps: int) -> None:
 
 
 def main(file=None, screenshot_path=None, settings: QSettings | None = None, show=None, theme=None,
-         presentation=False, svi_steps=0, at=None, panels_json=None, size=None) -> int:
-    """``size``: with a screenshot, the window's (width, height); else it fits the screen."""
+         presentation=False, svi_steps=0, at=None, panels_json=None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("MiniPyro Studio")
     if panels_json is not None:
@@ -141,9 +140,7 @@ def main(file=None, screenshot_path=None, settings: QSettings | None = None, sho
         # Pictures must not depend on a person's saved layout.
         settings = QSettings(str(Path(tempfile.mkdtemp(prefix="minipyro-shot-")) / "settings.ini"),
                              QSettings.IniFormat)
-    window = MainWindow(settings)
-    if size is not None:
-        window.fit_to_screen(QRect(0, 0, *size))
+    window = MainWindow(settings)  # fitted to the screen (a picture of a projector's: a screen that size)
     window.show()
     if file is not None:
         window.open_path(file)
@@ -178,6 +175,7 @@ def _panels_json(app, file, at, path) -> int:
     settings = QSettings(str(Path(tempfile.mkdtemp(prefix="minipyro-panels-")) / "settings.ini"),
                          QSettings.IniFormat)
     window = MainWindow(settings)
+    window.keep_on_screen = False
     window.fit_to_screen(QRect(0, 0, *PANELS_JSON_SIZE))
     window.show()
     try:

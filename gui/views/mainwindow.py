@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self.svi.sigCommand.connect(self._on_svi_command)
 
         self.presenting = False
+        self.keep_on_screen = True  # off where no one looks at a screen (--panels-json)
         self._shown_once = False
         self.apply_theme(self.settings.value("theme") or None)
         self.docks["Examples"].raise_()
@@ -346,7 +347,7 @@ class MainWindow(QMainWindow):
         QApplication.processEvents()
         available = (self.screen() or QApplication.primaryScreen()).availableGeometry()
         frame, inner = self.frameGeometry(), self.geometry()
-        if available.contains(frame):
+        if not self.keep_on_screen or available.contains(frame):
             return
         left, top = inner.x() - frame.x(), inner.y() - frame.y()
         extra = QSize(frame.width() - inner.width(), frame.height() - inner.height())

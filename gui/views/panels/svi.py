@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QPushButton, QSlider, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
@@ -24,6 +24,7 @@ from .svi_plots import Legend, ReadableLogAxis, element_colour, nearest, readout
 
 REDRAW_INTERVAL_MS = 33  # at most ~30 redraws a second, however fast the steps arrive
 DEFAULT_CURVES = 8  # parameter elements plotted until the user picks others
+SIDE_CHARACTERS = 44  # the settings and runs beside the plots: enough for a run's label, no wider
 MAX_SEED = 2 ** 31 - 1  # a spin box's range; the runner takes any seed numpy takes
 
 
@@ -102,18 +103,15 @@ class SviPanel(QWidget):
         self.side.addTab(self._settings_tab(), "Settings")
         self.side.addTab(self._view_tab(), "View")
         self.side.addTab(self._runs_tab(), "Runs")
-        self.side.addTab(self._params_tab(), "Parameters")
-        body = QSplitter(Qt.Horizontal)
-        body.addWidget(self.plots)
+        self.side.addTab(self._params_tab(), "Params")
+        self.side.setMaximumWidth(self.fontMetrics().averageCharWidth() * SIDE_CHARACTERS)
+        body = QHBoxLayout()
+        body.addWidget(self.plots, 1)
         body.addWidget(self.side)
-        body.setStretchFactor(0, 1)
-        body.setStretchFactor(1, 0)
-        body.setSizes([800, 230])
-        self.body = body
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
         column.addLayout(commands)
-        column.addWidget(body, 1)
+        column.addLayout(body, 1)
 
         self.run_button.clicked.connect(self._on_run)
         self.pause_button.clicked.connect(self._on_pause)
@@ -221,6 +219,9 @@ class SviPanel(QWidget):
     def set_text_size(self, points: float) -> None:
         """Plot titles, ticks, axis labels, legends and the readout follow the app's text size."""
         self.text_size = points
+        font = QFont(self.font())
+        font.setPointSizeF(points)
+        self.side.setMaximumWidth(QFontMetrics(font).averageCharWidth() * SIDE_CHARACTERS)
         self._style_plots()
         self._layout = None
         self._mark_dirty()

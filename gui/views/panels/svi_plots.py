@@ -16,7 +16,7 @@ from ...models import text
 
 # Eight hues that stay apart from each other on white and on dark grey (Tableau's 10, less grey and olive).
 LEGEND_SAMPLE_WIDTH = 24
-LEGEND_CHARACTERS = 16  # wider names are elided
+LEGEND_CHARACTERS = 20  # wider names are elided
 RUN_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -64,28 +64,29 @@ class Legend(QListWidget):
         self.setFrameShape(QListWidget.NoFrame)
         self.setSelectionMode(QListWidget.NoSelection)
         self.setFocusPolicy(Qt.NoFocus)
-        self.setTextElideMode(Qt.ElideMiddle)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setMinimumWidth(60)
         self.setIconSize(QSize(LEGEND_SAMPLE_WIDTH, 12))
-        self._pens: list = []
+        self._entries: list = []
 
     def set_entries(self, entries: list) -> None:
-        """``entries``: (name, pen, tooltip) per curve."""
+        """``entries``: (name, pen, tooltip) per curve. A long name is elided in the middle (its
+        index stays in view), the whole of it in the tooltip."""
+        self._entries = list(entries)
         self.clear()
-        self._pens = [pen for _, pen, _ in entries]
+        metrics = self.fontMetrics()
+        widest = metrics.averageCharWidth() * LEGEND_CHARACTERS
         for name, pen, tooltip in entries:
-            item = QListWidgetItem(self._sample(pen), name)
+            item = QListWidgetItem(self._sample(pen), metrics.elidedText(name, Qt.ElideMiddle, widest))
             item.setToolTip(tooltip or name)
             self.addItem(item)
-        metrics = self.fontMetrics()
-        width = max((metrics.horizontalAdvance(name) for name, _, _ in entries), default=0)
-        # Long names are elided in the middle (the index stays), the whole name in the tooltip.
-        self.setMaximumWidth(min(width, metrics.averageCharWidth() * LEGEND_CHARACTERS) + LEGEND_SAMPLE_WIDTH + 40)
+        width = max((metrics.horizontalAdvance(self.item(i).text()) for i in range(self.count())), default=0)
+        self.setMaximumWidth(width + LEGEND_SAMPLE_WIDTH + 30 + self.verticalScrollBar().sizeHint().width())
 
     def changeEvent(self, event):
         super().changeEvent(event)
-        if event.type() == QEvent.FontChange:  # presentation mode's larger text: a wider legend
-            self.set_entries([(self.item(i).text(), self._pens[i], self.item(i).toolTip()) for i in range(self.count())])
+        if event.type() == QEvent.FontChange:  # presentation mode's larger text: elide and size again
+            self.set_entries(self._entries)
 
     @staticmethod
     def _sample(pen) -> QIcon:
