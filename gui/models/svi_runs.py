@@ -78,6 +78,7 @@ class SviRuns:
         self.runs: list[SviRun] = []
         self.constraints: dict = {}  # param -> constraint, from structure events
         self._session_feed = RunFeed(self, "run")
+        self._expected = None  # (settings, wall clock) of the SVI run about to start
         self.sig_run_added = Signal()
         self.sig_changed = Signal()
         session.sig_reset.connect(self._on_reset)
@@ -94,9 +95,14 @@ class SviRuns:
         return self.current or (self.runs[-1] if self.runs else None)
 
     def expect(self, settings: dict) -> None:
-        """The settings of the SVI run about to start now in the session (its label names them)."""
-        self._session_feed.settings = dict(settings)
-        self._session_feed.started_at = time.time()
+        """The settings of the SVI run about to start now in the session (its label names them,
+        unless its run_start says otherwise); they hold across the session's reset for that run."""
+        self._expected = (dict(settings), time.time())
+        self._apply_expected()
+
+    def _apply_expected(self) -> None:
+        if self._expected is not None:
+            self._session_feed.settings, self._session_feed.started_at = self._expected
 
     def feed(self, name: str, started_at: Optional[float] = None) -> RunFeed:
         """A new source of runs besides the session (a recording in a watched folder)."""
@@ -114,6 +120,8 @@ class SviRuns:
 
     def _on_reset(self) -> None:
         self._session_feed = RunFeed(self, Path(self.session.file).name if self.session.file else "run")
+        self._apply_expected()
+        self._expected = None  # for this run only
         self.constraints = {}
 
     def _on_events(self, first: int, end: int) -> None:

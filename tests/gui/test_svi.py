@@ -2,6 +2,7 @@
 
 import csv
 import json
+import time
 import subprocess
 import sys
 import textwrap
@@ -202,3 +203,60 @@ def test_a_folder_of_runs_shows_each_recording_and_follows_the_growing_one(qtbot
     write_lines(growing, training_events(11, [], start=False, end=True), header=False)
     qtbot.waitUntil(lambda: not live.live, timeout=5000)
     qtbot.waitUntil(lambda: not window.svi.run_list.item(2).text().endswith("● live"), timeout=5000)
+
+
+def test_every_element_can_be_picked_and_the_readout_says_run_step_value_smoothed_and_time(qtbot, window):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.open_model(examples_dir() / "gaussian_mixture.py")
+    window.svi.seed.setValue(3)
+    run = run_svi(qtbot, window, 30)
+    assert run.seed == 3 and run.label.endswith("seed 3)")  # the panel's seed reached the runner
+    assert window.session.events[0]["seed"] == 3
+    picker = window.svi.element_list
+    names = [picker.item(i).text() for i in range(picker.count())]
+    assert {f"assignment_probs[{i},{j}]" for i in range(20) for j in range(2)} <= set(names)
+    assert len(window.svi.plotted_elements()) == 8  # a few by default, of every parameter
+    assert {key.split("[")[0] for key in window.svi.plotted_elements()} == {"assignment_probs", "locs", "weights"}
+    item = picker.item(names.index("assignment_probs[3,1]"))
+    item.setCheckState(item.checkState().__class__.Checked)  # ticked in the Params tab
+    window.svi.redraw()
+    curve = window.svi._param_curves[(0, "assignment_probs[3,1]")]
+    assert list(curve.getData()[1]) == pytest.approx(list(run.params["assignment_probs[3,1]"].values))
+    legend = window.svi.param_legend
+    assert any(legend.item(i).toolTip().endswith("assignment_probs[3,1]") for i in range(legend.count()))
+
+    window.docks["SVI monitor"].raise_()
+    view = window.svi.loss_view
+    qtbot.waitUntil(lambda: view.isVisible() and view.height() > 50, timeout=5000)
+    box = window.svi.loss_plot.vb
+    at = box.sceneBoundingRect().center()
+    view.scene().sigMouseMoved.emit(at)
+    qtbot.waitUntil(lambda: window.svi.readout.isVisible(), timeout=5000)
+    step = window.svi.crosshair.value()
+    assert step == int(step) and abs(step - box.mapSceneToView(at).x()) <= 0.5  # on the nearest step
+    readout = window.svi.readout.textItem.toPlainText()
+    i = list(run.steps.values).index(step)
+    smoothed = run.smoothed_losses(window.svi.smoothing_weight())[i]
+    assert "run 1" in readout and str(int(step)) in readout.split() and "smoothed" in readout
+    assert f"{smoothed:.4g}" in readout and f"{run.losses.values[i]:.4g}" in readout
+    relative = run.times.values[i] - run.times.values[0]
+    wall = time.strftime("%H:%M:%S", time.localtime(run.started_at + run.times.values[i]))
+    assert f"{relative:.3g} s" in readout and wall in readout
+    QApplication.sendEvent(view.viewport(), QEvent(QEvent.Leave))
+    assert not window.svi.readout.isVisible()
+    assert window.svi.smoothing_value.text() == f"{window.svi.smoothing_weight():.2f}"
+
+
+def test_log_axis_labels_powers_of_ten_only():
+    from gui.views.panels.svi_plots import ReadableLogAxis
+
+    axis = ReadableLogAxis("left")
+    axis.setLogMode(False, True)
+    (major, labelled), (minor, marks) = axis.tickValues(0.0, 4.0, 300)
+    assert labelled == [0, 1, 2, 3, 4] and len(marks) == 4 * 8
+    assert axis.tickStrings(labelled, 1, 1.0) == ["1", "10", "100", "1e+03", "1e+04"]
+    assert set(axis.tickStrings(marks, 1, 0.1)) == {""}  # minor ticks: marks without labels
+    (_, narrow), _ = axis.tickValues(1.2, 1.9, 300)  # less than a decade: 1-2-5 steps
+    assert [round(10 ** v) for v in narrow] == [20, 50]
