@@ -319,12 +319,14 @@ class MainWindow(QMainWindow):
             self.zoom(PRESENTATION_ZOOM)
             self.apply_theme("contrast", remember=False)
             self.stack.animation_ms = PRESENTATION_ANIMATION_MS
+            self.svi.set_presenting(True)
             training = self.run_entry == "svi" and not self.docks["SVI monitor"].visibleRegion().isEmpty()
             self.present("training" if training else "stepping")
         else:
             self.zoom(None)
             self.apply_theme(self._theme_before)
             self.stack.animation_ms = NORMAL_ANIMATION_MS
+            self.svi.set_presenting(False)
             self.centralWidget().show()
             self.restoreState(self._state_before)
         self._keep_on_screen()

@@ -216,6 +216,10 @@ class SviPanel(QWidget):
         self._layout = None  # make the curves again
         self._mark_dirty()
 
+    def set_presenting(self, presenting: bool) -> None:
+        """Presentation mode shows the plots alone: the settings column comes back afterwards."""
+        self.side.setVisible(not presenting)
+
     def set_text_size(self, points: float) -> None:
         """Plot titles, ticks, axis labels, legends and the readout follow the app's text size."""
         self.text_size = points
