@@ -69,6 +69,9 @@ def test_presentation_mode_enlarges_contrasts_and_slows(qtbot, window):
     assert app.font().pointSizeF() == pytest.approx(size * 1.5)
     assert window.source.font().pointSizeF() == pytest.approx(size * 1.5)
     assert window.stack.animation_ms >= 500
+    for axis in ("left", "bottom"):  # the plots' ticks and legends grow with the text
+        assert window.svi.loss_plot.getAxis(axis).style["tickFont"].pointSizeF() == pytest.approx(size * 1.5)
+    assert window.svi.loss_legend.font().pointSizeF() == pytest.approx(size * 1.5)
     qtbot.keyClick(window, Qt.Key_F9)
     assert not window.presenting and theme_name() in ("light", "dark")
     assert app.font().pointSizeF() == pytest.approx(size)
