@@ -144,6 +144,8 @@ class Progress:
         self.step = 0
 
     def update(self, step: int, loss) -> None:
+        if self.step == 0:  # the clock starts at the first step, not at the child's start-up
+            self.bar.reset()
         self.bar.update(step - self.step)
         self.step = step
         if not self.bar.disable:
