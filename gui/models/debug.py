@@ -86,7 +86,7 @@ class DebugController:
         self.sig_changed.emit()
 
     def run(self, file, entry: str = "trace", breakpoints=None, start_paused: Optional[bool] = None,
-            svi_settings: Optional[dict] = None, args: Optional[list] = None) -> bool:
+            svi_settings: Optional[dict] = None, seed: int = 0, args: Optional[list] = None) -> bool:
         """Start a run of ``file``: a trace paused at its first step unless told otherwise,
         SVI running (its steps reported at ``sites`` detail, full detail only when captured)."""
         if self.live:
@@ -98,7 +98,7 @@ class DebugController:
             breakpoints = self.breakpoints.specs()
         sent = self.runner.command("run", file, entry=entry, breakpoints=list(breakpoints), start_paused=paused,
                                    detail="steps" if entry == "trace" else "sites", svi=svi_settings,
-                                   **({"args": args} if entry == "script" else {}))
+                                   seed=seed, **({"args": args} if entry == "script" else {}))
         self.reason = "running"
         self.sig_changed.emit()
         return sent
@@ -157,6 +157,9 @@ class DebugController:
             return False
         self._capture_from = None
         self.travel(first)
+        # Pinned there, even when that message was the newest event so far: the steps still
+        # streaming in must not take the captured step away.
+        self.following = False
         self.sig_capture_shown.emit()
         return True
 

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minipyro.runner.modelfile import read_info
-from resources import examples_dir
+from resources import LESSON_ORDER, examples_dir
 
 
 @dataclass
 class Lesson:
     path: Path
     title: str
-    summary: str  # the docstring's first line
+    summary: str  # the docstring's first line: one line that says what the lesson is about
     text: str  # the whole docstring
 
 
@@ -31,8 +31,11 @@ def read_lesson(path) -> Lesson:
 
 
 def lessons(folder=None) -> list[Lesson]:
-    """The lessons in ``folder`` (the shipped examples by default), by file name."""
-    return [read_lesson(path) for path in sorted(Path(folder or examples_dir()).glob("*.py"))]
+    """The lessons in ``folder`` (the shipped examples by default) in teaching order
+    (``LESSON_ORDER``; other files after those, by name)."""
+    paths = Path(folder or examples_dir()).glob("*.py")
+    order = {stem: position for position, stem in enumerate(LESSON_ORDER)}
+    return [read_lesson(path) for path in sorted(paths, key=lambda p: (order.get(p.stem, len(order)), p.name))]
 
 
 def lesson_html(lesson: Lesson) -> str:

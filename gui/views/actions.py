@@ -30,6 +30,8 @@ def make_actions(window) -> dict:
     actions: dict = {}
     add("open_model", "Open model…", window.open_model_dialog, "Ctrl+O")
     add("open_recording", "Open recording…", window.open_recording_dialog, "Ctrl+Shift+O")
+    add("open_folder", "Open folder of runs…", window.open_folder_dialog, "Ctrl+Alt+O",
+        "Every recording in a folder as a run of the SVI monitor, followed as they grow")
     add("save_recording", "Save recording as…", window.save_recording_dialog, "Ctrl+S")
     add("export_png", "Export window as PNG…", window.export_png_dialog)
     add("quit", "Quit", window.close, "Ctrl+Q")
@@ -51,6 +53,7 @@ def make_actions(window) -> dict:
     add("zoom_reset", "Reset text size", lambda: window.zoom(None), "Ctrl+0")
     add("light", "Light theme", lambda: window.apply_theme("light"))
     add("dark", "Dark theme", lambda: window.apply_theme("dark"))
+    add("contrast", "High-contrast theme", lambda: window.apply_theme("contrast"))
     add("system", "Theme of the system", lambda: window.apply_theme(None))
     add("reset_layout", "Reset layout", window.reset_layout, tip="Every panel back where it was at the first launch")
     add("presentation", "Presentation mode", window.toggle_presentation, "F9",
@@ -68,7 +71,7 @@ def build_bars(window, actions: dict, docks: dict):
     window.addToolBar(toolbar)
     menus = window.menuBar()
     file_menu = menus.addMenu("&File")
-    for name in ("open_model", "open_recording"):
+    for name in ("open_model", "open_recording", "open_folder"):
         file_menu.addAction(actions[name])
     recent = file_menu.addMenu("Recent")
     for name in ("save_recording", "export_png"):
@@ -86,6 +89,6 @@ def build_bars(window, actions: dict, docks: dict):
     view_menu.addSeparator()
     view_menu.addAction(actions["reset_layout"])
     view_menu.addSeparator()
-    for name in ("system", "light", "dark", "presentation", "zoom_in", "zoom_out", "zoom_reset"):
+    for name in ("system", "light", "dark", "contrast", "presentation", "zoom_in", "zoom_out", "zoom_reset"):
         view_menu.addAction(actions[name])
     return recent

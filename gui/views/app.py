@@ -8,15 +8,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, Qt
+from PySide6.QtCore import QEvent, QRect, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from minipyro.observe.recording import RecordingError
 
 from .mainwindow import MainWindow
 
-SCREENSHOT_SIZE = (1600, 1000)
 MAX_SCREENSHOT_STEPS = 2000
+PANELS_JSON_SIZE = (1600, 1000)  # no screen is needed: the panels are read at a size where all show
 
 
 def picture_quality(event: dict, stack_sizes: dict) -> tuple:
@@ -163,7 +163,6 @@ def _show(app, window, file, script_args) -> int:
 
 
 def _picture(app, window, file, screenshot_path, show, theme, presentation, svi_steps, script_args) -> int:
-    window.resize(*SCREENSHOT_SIZE)
     window.show()
     if file is not None:
         window.open_path(file, script_args)
@@ -181,7 +180,7 @@ def _picture(app, window, file, screenshot_path, show, theme, presentation, svi_
         window.docks[PANELS[name]].raise_()
     QApplication.processEvents()
     if "graph" in (show or []):
-        window.resizeDocks([window.docks["Model graph"]], [620], Qt.Vertical)
+        window.resizeDocks([window.docks["Model graph"]], [int(window.height() * 0.55)], Qt.Vertical)
         QApplication.processEvents()
         window.graph.view.fit()
     screenshot(window, screenshot_path)
@@ -194,7 +193,8 @@ def _picture(app, window, file, screenshot_path, show, theme, presentation, svi_
 def _panels_json(app, file, at, path, settings) -> int:
     """``main.py FILE --at K1,K2 --panels-json OUT``: no window on screen is needed (offscreen)."""
     window = MainWindow(settings)
-    window.resize(*SCREENSHOT_SIZE)
+    window.keep_on_screen = False
+    window.fit_to_screen(QRect(0, 0, *PANELS_JSON_SIZE))
     window.show()
     try:
         if str(file).endswith(".jsonl"):

@@ -5,10 +5,24 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
+
+FORMATS = (".svg", ".png")
 
 
 def export_graph(file, out, include_guide: bool = True) -> int:
+    """Exit status 0 when the picture is written; 1 with the reason on stderr otherwise."""
+    from minipyro.runner.cli import check_model_file, unwritable
+
+    problem = check_model_file(Path(file))
+    if not problem and Path(out).suffix.lower() not in FORMATS:
+        problem = f"{out}: the graph is saved as SVG or PNG (.svg or .png), not {Path(out).suffix or 'without a suffix'}"
+    if not problem and unwritable(Path(out)):
+        problem = f"cannot write {out}: {unwritable(Path(out))}"
+    if problem:
+        sys.stderr.write(f"minipyro-studio: {problem}\n")
+        return 1
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
@@ -39,7 +53,12 @@ def export_graph(file, out, include_guide: bool = True) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     panel = GraphPanel(Session())
     panel.show_structures(structures)
+    started = time.time()
     panel.export(out)
     del app
+    written = Path(out)
+    if not written.is_file() or written.stat().st_size == 0 or written.stat().st_mtime < started - 1:
+        sys.stderr.write(f"minipyro-studio: could not write {out}\n")
+        return 1
     print(f"Model graph saved to {out}")
     return 0

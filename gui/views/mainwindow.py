@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow,
-                               QMessageBox)
+                               QMessageBox, QStyle)
 
 from minipyro.observe.recording import RecordingError
 from minipyro.runner.controller import parse_size
@@ -19,6 +19,7 @@ from minipyro.runner.limits import format_size
 from minipyro.runner.script_files import is_script
 
 from ..models.debug import DebugController
+from ..models.run_folder import RunFolder
 from ..models.session import Session
 from ..models.svi_runs import SviRuns
 from .actions import build_bars, make_actions
@@ -39,10 +40,14 @@ from .runner_bridge import RunnerBridge
 FOLLOW_INTERVAL_MS = 250  # how often a recording being written is read again
 FOLLOW_BEHIND_MS = 0  # ...and when it is behind: at once after the app's own work (each read is bounded)
 FOLLOW_TAIL_MS = 100  # while a run streams, how often the panels move to the newest step
+FOLDER_INTERVAL_MS = 1000  # how often a watched folder is looked at (new files, growing ones)
 STATUS_MS = 5000
 PRESENTATION_ZOOM = 1.5
 PRESENTATION_ANIMATION_MS = 600
 NORMAL_ANIMATION_MS = 160
+# What presentation mode shows: the current view, large.
+PRESENTED = {"stepping": ("Handler stack", "Message inspector"), "training": ("SVI monitor",)}
+FULL_SCREEN_UP_TO = (1600, 1000)  # a projector's or a laptop's screen: all of it
 RIGHT, BOTTOM, LEFT = Qt.RightDockWidgetArea, Qt.BottomDockWidgetArea, Qt.LeftDockWidgetArea
 
 
@@ -109,6 +114,8 @@ class MainWindow(QMainWindow):
 
         self._follow_tail = self._timer(FOLLOW_TAIL_MS, self.debug.follow_newest, single_shot=True)
         self._follow_timer = self._timer(FOLLOW_INTERVAL_MS, self._poll_recording)
+        self.run_folder: RunFolder | None = None
+        self._folder_timer = self._timer(FOLDER_INTERVAL_MS, self._poll_folder)
         self.bridge.sigEvents.connect(self._on_runner_events)
         self.bridge.sigControl.connect(self.debug.on_control)
         self.bridge.sigError.connect(self._note)
@@ -127,6 +134,8 @@ class MainWindow(QMainWindow):
         self.svi.sigCommand.connect(self._on_svi_command)
 
         self.presenting = False
+        self.keep_on_screen = True  # off where no one looks at a screen (--panels-json)
+        self._shown_once = False
         self.apply_theme(self.settings.value("theme") or None)
         self.docks["Examples"].raise_()
         self._default_state = self.saveState()  # for View > Reset layout
@@ -145,10 +154,20 @@ class MainWindow(QMainWindow):
 
     def _refresh(self) -> None:
         """The step counter and which commands are possible, after anything changed."""
-        self.step_label.setText(self.debug.status_text())
+        self.step_label.setText(self.debug.status_text() if len(self.session) else self._start_hint())
         for name, enabled in self.debug.enabled(self.model_path is not None).items():
             self.actions_by_name[name].setEnabled(enabled)
         self.svi.set_run_state(self.bridge.state)
+
+    def _start_hint(self) -> str:
+        """What to do where nothing has run yet, with the keys as this platform writes them."""
+        if self.model_path is None:
+            return f"Pick a lesson in Examples, or open a model ({self._keys('open_model')})"
+        return f"Press {self._keys('run')} to run (then {self._keys('step')} to step), " \
+               f"{self._keys('run_svi')} to train"
+
+    def _keys(self, action: str) -> str:
+        return self.actions_by_name[action].shortcut().toString(QKeySequence.NativeText)
 
     # Opening -------------------------------------------------------------------------
     def open_model(self, path, script_args: list | None = None) -> None:
@@ -222,8 +241,30 @@ class MainWindow(QMainWindow):
         self._note(f"Memory limit for runs: {format_size(limit) if limit else 'none'}")
         return True
 
+    def open_folder(self, path) -> None:
+        """Watch a folder of recordings as TensorBoard watches a logdir: each one a run in the
+        SVI monitor, new ones picked up and growing ones followed until the window closes."""
+        self.run_folder = RunFolder(Path(path).resolve(), self.svi_runs)
+        self._poll_folder()
+        self._folder_timer.start()
+        self.docks["SVI monitor"].show()
+        self.docks["SVI monitor"].raise_()
+        self.setWindowTitle(f"{self.run_folder.folder.name}/ — MiniPyro Studio")
+        self._note(f"Watching {self.run_folder.folder} for recordings ({len(self.run_folder.files)} so far)")
+
+    def _poll_folder(self) -> None:
+        for problem in self.run_folder.poll():
+            self._note(problem)
+
+    def open_folder_dialog(self):
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of runs", str(self.recent.folder()))
+        if path:
+            self.open_folder(path)
+
     def open_path(self, path, script_args: list | None = None) -> None:
-        if str(path).endswith(".jsonl"):
+        if Path(path).is_dir():
+            self.open_folder(path)
+        elif str(path).endswith(".jsonl"):
             self.open_recording(path)
         else:
             self.open_model(path, script_args)
@@ -264,12 +305,17 @@ class MainWindow(QMainWindow):
         if self.is_script:  # a script runs as itself, its SVI steps and losses filling the monitor
             entry, start_paused = "script", bool(start_paused)
         self.run_entry = entry
+        settings = dict(svi_settings or self.svi.settings()) if entry == "svi" else None
+        seed = settings.pop("seed", 0) if settings else self.svi.seed.value()
+        if self.presenting:
+            self.present("training" if entry == "svi" else "stepping")
         if entry == "svi":
-            self.svi_runs.expect(svi_settings or self.svi.settings())
+            self.svi_runs.expect(settings)
         if entry in ("svi", "script"):
             self.docks["SVI monitor"].raise_()
-            self.resizeDocks([self.docks["SVI monitor"]], [max(520, self.height() // 2)], Qt.Vertical)
-        self.debug.run(self.model_path, entry, None, start_paused, svi_settings, args=self.script_args)
+            if not self.presenting:
+                self.resizeDocks([self.docks["SVI monitor"]], [self.height() // 2], Qt.Vertical)
+        self.debug.run(self.model_path, entry, None, start_paused, settings, seed=seed, args=self.script_args)
 
     def _on_runner_events(self, events: list):
         if self.debug.on_events(events) and not self._follow_tail.isActive():
@@ -309,18 +355,60 @@ class MainWindow(QMainWindow):
         self.session.sig_step_changed.emit(self.session.current)
 
     def toggle_presentation(self):
-        """For a class: text half as large again, the high-contrast theme, a slower message."""
+        """For a class: text half as large again, the high-contrast theme, a slower message, and
+        the window given to what is being shown (the stack and the inspector while stepping,
+        the plots while training) rather than grown past the projector's screen."""
         self.presenting = not self.presenting
         self.actions_by_name["presentation"].setChecked(self.presenting)
         if self.presenting:
             self._theme_before = self.settings.value("theme") or None
+            self._state_before = self.saveState()
             self.zoom(PRESENTATION_ZOOM)
             self.apply_theme("contrast", remember=False)
             self.stack.animation_ms = PRESENTATION_ANIMATION_MS
+            self.svi.set_presenting(True)
+            training = self.run_entry == "svi" and not self.docks["SVI monitor"].visibleRegion().isEmpty()
+            self.present("training" if training else "stepping")
         else:
             self.zoom(None)
             self.apply_theme(self._theme_before)
             self.stack.animation_ms = NORMAL_ANIMATION_MS
+            self.svi.set_presenting(False)
+            self.centralWidget().show()
+            self.restoreState(self._state_before)
+        self._keep_on_screen()
+
+    def present(self, focus: str) -> None:
+        """In presentation mode, only the panels of ``focus`` ("stepping" or "training"), large."""
+        for name, dock in self.docks.items():
+            dock.setVisible(name in PRESENTED[focus])
+        self.centralWidget().setVisible(focus == "stepping")  # the source, beside the stack
+        if focus == "stepping":
+            self.resizeDocks([self.docks["Handler stack"]], [self.width() // 2], Qt.Horizontal)
+            self.resizeDocks([self.docks["Handler stack"], self.docks["Message inspector"]], [55, 45], Qt.Vertical)
+        else:
+            self.docks["SVI monitor"].raise_()
+            self.resizeDocks([self.docks["SVI monitor"]], [self.height()], Qt.Vertical)
+
+    def _keep_on_screen(self) -> None:
+        """The whole window, its frame included, inside the screen's free area: after the
+        window manager has framed it, and after larger text made it outgrow the screen."""
+        QApplication.processEvents()
+        available = (self.screen() or QApplication.primaryScreen()).availableGeometry()
+        frame, inner = self.frameGeometry(), self.geometry()
+        if not self.keep_on_screen or available.contains(frame):
+            return
+        left, top = inner.x() - frame.x(), inner.y() - frame.y()
+        extra = QSize(frame.width() - inner.width(), frame.height() - inner.height())
+        size = inner.size().boundedTo(available.size() - extra)
+        placed = QStyle.alignedRect(Qt.LeftToRight, Qt.AlignCenter, size + extra, available)
+        self.setGeometry(QRect(placed.x() + left, placed.y() + top, size.width(), size.height()))
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if not self._shown_once:  # the frame exists now: make sure it fits too
+            self._shown_once = True
+            QTimer.singleShot(0, self._keep_on_screen)
 
     def zoom(self, factor):
         """Multiply the text size by ``factor``; None goes back to the size the app started with."""
@@ -330,6 +418,7 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(size)
         app.setFont(font)
         self.source.set_text_size(size)
+        self.svi.set_text_size(size)
         self.timeline.view.verticalHeader().setDefaultSectionSize(QFontMetrics(font).height() + 6)
         self.stack.update()
 
@@ -341,24 +430,35 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             dock.show()
         self.restoreState(self._default_state)
-        self._default_sizes()
+        self.fit_to_screen()
 
-    def _default_sizes(self):
-        self.resize(1600, 1000)
-        self.resizeDocks([self.docks["Handler stack"]], [560], Qt.Horizontal)
-        self.resizeDocks([self.docks["Handler stack"], self.docks["Message inspector"]], [420, 380], Qt.Vertical)
-        self.resizeDocks([self.docks["Timeline"]], [300], Qt.Vertical)
-        self.resizeDocks([self.docks["Examples"]], [300], Qt.Horizontal)
+    def fit_to_screen(self, available: QRect | None = None) -> None:
+        """The window on the screen's free area (all of it up to FULL_SCREEN_UP_TO wide, most of
+        a larger one), the panels in proportion to it."""
+        if available is None:
+            screen = self.screen() or QApplication.primaryScreen()
+            available = screen.availableGeometry()
+        width, height = available.width(), available.height()
+        if width > FULL_SCREEN_UP_TO[0] or height > FULL_SCREEN_UP_TO[1]:
+            width, height = min(width, int(width * 0.85)), min(height, int(height * 0.85))
+        self.setGeometry(QStyle.alignedRect(Qt.LeftToRight, Qt.AlignCenter, QSize(width, height), available))
+        self.resizeDocks([self.docks["Handler stack"]], [int(width * 0.34)], Qt.Horizontal)
+        self.resizeDocks([self.docks["Examples"]], [int(width * 0.18)], Qt.Horizontal)
+        self.resizeDocks([self.docks["Handler stack"], self.docks["Message inspector"]], [55, 45], Qt.Vertical)
+        self.resizeDocks([self.docks["Timeline"]], [int(height * 0.36)], Qt.Vertical)
 
     def _restore_layout(self):
         geometry = self.settings.value("geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self._default_sizes()
-        state = self.settings.value("window_state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry) and self._on_screen():
+            state = self.settings.value("window_state")
+            if isinstance(state, QByteArray):
+                self.restoreState(state)
+        else:  # the first launch, or a layout saved on a larger screen than this one
+            self.fit_to_screen()
+
+    def _on_screen(self) -> bool:
+        screen = self.screen() or QApplication.primaryScreen()
+        return screen.availableGeometry().contains(self.frameGeometry())
 
     def closeEvent(self, event):
         if self.presenting:
@@ -367,5 +467,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window_state", self.saveState())
         self._follow_timer.stop()
         self._follow_tail.stop()
+        self._folder_timer.stop()
         self.bridge.close()  # a run going on is stopped (and the window's own child ended)
         super().closeEvent(event)

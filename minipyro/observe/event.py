@@ -36,9 +36,10 @@ KINDS = {
 # The fields a kind carries only sometimes.
 OPTIONAL_FIELDS = {
     # A crash reports what it can. source_text: the model file's text (format version 2: a recording
-    # opens with its source anywhere). A script's run (entry "script") names its process: "rank"
-    # ("main", "rank1", ... or "pid12345"), "pid" and the script's "argv".
-    "run_start": ("file", "entry", "seed", "status", "engine", "rank", "pid", "argv", "source_text"),
+    # opens with its source anywhere). "svi": the settings an SVI run starts with (steps, lr,
+    # optimizer, elbo, ...). A script's run (entry "script") names its process: "rank" ("main",
+    # "rank1", ... or "pid12345"), "pid" and the script's "argv".
+    "run_start": ("file", "entry", "seed", "status", "engine", "svi", "rank", "pid", "argv", "source_text"),
     # stopped_at: the user's line, when stopped; a script's "exit_code", and a "note" such as
     # "no Pyro calls were seen".
     "run_end": ("file", "entry", "seed", "status", "stopped_at", "exit_code", "note"),

@@ -25,7 +25,8 @@ from .event import DETAILS, MESSAGE_FIELDS, Event
 from .frames import error_frames, innermost_user_frame, source_of, user_source, user_stack
 from .pyro_mode import pyro_label
 from .recording import Recording, RecordingWriter
-from .summary import distribution_shapes, log_prob_shape, plain_float, summarize, summarize_locals
+from .summary import (distribution_shapes, log_prob_shape, plain_float, summarize, summarize_locals,
+                      summarize_param)
 
 GC_THRESHOLD_WHILE_RECORDING = 50_000
 _new_event = tuple.__new__
@@ -247,8 +248,9 @@ class Recorder(runtime.Observer):
 
     # Inference and runs ------------------------------------------------------
     def svi_step(self, step: int, loss: float, params: dict, grad_norms: dict) -> None:
+        # Every element of each parameter (up to a size): the monitor plots and exports them all.
         self.emit("svi_step", step=step, loss=summarize(float(loss)),
-                  params={name: summarize(value) for name, value in params.items()},
+                  params={name: summarize_param(value) for name, value in params.items()},
                   grad_norms={name: summarize(float(norm)) for name, norm in grad_norms.items()})
         self._stepped()
 

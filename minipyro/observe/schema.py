@@ -73,7 +73,8 @@ REQUIRED = {
 }
 # kind -> field -> check, for the fields it carries only sometimes.
 OPTIONAL = {
-    "run_start": {"engine": STR_OR_NONE, "source_text": STR_OR_NONE, "rank": STR, "pid": INT, "argv": NAMES},
+    "run_start": {"engine": STR_OR_NONE, "source_text": STR_OR_NONE, "svi": DICT, "rank": STR, "pid": INT,
+                  "argv": NAMES},
     "run_end": {"stopped_at": STR_OR_NONE, "exit_code": INT_OR_NONE, "note": STR_OR_NONE},
     "handler_enter": {"source": STR_OR_NONE},
     "handler_exit": {"source": STR_OR_NONE},

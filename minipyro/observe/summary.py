@@ -113,6 +113,21 @@ def _indices_summary(n: int) -> dict:
             "min": 0.0, "mean": (n - 1) / 2, "max": float(n - 1)}
 
 
+MAX_PARAM_ELEMENTS = 1024  # a parameter up to this size is sent whole at every SVI step
+
+
+def summarize_param(value):
+    """A parameter's summary for an ``svi_step`` event: with every element (``values``, flat,
+    in C order) when it has at most MAX_PARAM_ELEMENTS, so the monitor can plot each one."""
+    if not isinstance(value, torch.Tensor):
+        return summarize(value)
+    tensor = value
+    summary = dict(_summarize_tensor(tensor))
+    if 1 < tensor.numel() <= MAX_PARAM_ELEMENTS:
+        summary["values"] = [_plain(v) for v in tensor.detach().reshape(-1).tolist()]
+    return summary
+
+
 def _plain(x):
     return plain_float(x) if isinstance(x, float) else x
 

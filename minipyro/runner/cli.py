@@ -2,39 +2,85 @@
 
 The model runs in the runner's child process, as in the app; this process
 only reads events. It draws a progress bar on a terminal during SVI, prints
-the model's output as it arrives, and ends with a table of the sites.
-Exit status: 0 on success, 1 when the model failed, 130 when stopped by Ctrl+C.
+the model's output as it arrives, and ends with a table of the sites (after SVI, the loss
+at the start and at the end and the final parameters; ``--csv`` saves every step).
+Exit status: 0 on success, 1 when the model failed, 2 for a wrong argument (argparse's),
+130 when stopped by Ctrl+C.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
-import time
 from pathlib import Path
 
+from tqdm import tqdm
+
+from ..observe.history import SviHistory, param_elements
 from ..observe.sites import site_table
 from .controller import DEFAULT_MEMORY_LIMIT, ControllerError, RunnerController, parse_size
 from .limits import format_size
-from .modelfile import ENGINES
+from .modelfile import ELBOS, ENGINES, OPTIMIZERS
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+MAX_PRINTED_ELEMENTS = 6
+
+
+SMOOTHING = 0.6  # the app's default, for the CSV's smoothed loss
+MAX_SEED = 2 ** 32 - 1  # numpy's seeds, which every engine's set_rng_seed also sets
+
+
+def positive_int(text: str) -> int:
+    value = _number(text, int, "an integer")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    value = _number(text, int, "an integer")
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"a seed is between 0 and {MAX_SEED}, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = _number(text, float, "a number")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _number(text: str, kind, words: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {words}, got {text!r}") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="a model file (defines model, and guide for SVI)")
-    parser.add_argument("--svi-steps", type=int, metavar="N",
+    parser.add_argument("--svi-steps", type=positive_int, metavar="N",
                         help="run N steps of SVI (default: trace the model and guide once)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="random seed, 0 to 2**32-1 (default 0)")
     parser.add_argument("--detail", choices=("sites", "steps"), default="sites",
                         help="how much of each message to record (default sites)")
     parser.add_argument("--record", metavar="OUT", help="save the events as a recording (.mpr.jsonl)")
+    parser.add_argument("--csv", metavar="OUT",
+                        help="with --svi-steps: save the loss (raw and smoothed) and every element of every "
+                             "parameter at every step as CSV")
     parser.add_argument("--engine", choices=ENGINES,
                         help="minipyro or pyro (default: a file that imports pyro runs on Pyro, others on minipyro)")
-    parser.add_argument("--lr", type=float, help="SVI learning rate (default: the file's svi dict, else 0.01)")
-    parser.add_argument("--optimizer", help="SVI optimiser, e.g. Adam, ClippedAdam (default: the file's, else Adam)")
-    parser.add_argument("--elbo", help="SVI ELBO, e.g. Trace_ELBO (default: the file's, else Trace_ELBO)")
+    parser.add_argument("--lr", type=positive_float,
+                        help="SVI learning rate (default: the file's svi dict, else 0.01)")
+    parser.add_argument("--optimizer", metavar="NAME",
+                        help=f"SVI optimiser: {', '.join(OPTIMIZERS)} on minipyro, any of pyro.optim on Pyro "
+                             "(default: the file's, else Adam)")
+    parser.add_argument("--elbo", metavar="NAME",
+                        help=f"SVI ELBO: {', '.join(ELBOS)} on minipyro, any of pyro.infer on Pyro "
+                             "(default: the file's, else Trace_ELBO)")
     parser.add_argument("--memory-limit", type=_size, default=DEFAULT_MEMORY_LIMIT, metavar="SIZE",
                         help="memory the model may take, e.g. 512M, 2G; 0 for none (default: half of this "
                              f"machine's, {format_size(DEFAULT_MEMORY_LIMIT)})")
@@ -45,6 +91,38 @@ def _size(text: str) -> int:
         return parse_size(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def check_arguments(options: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """What argparse's types cannot see: exits 2 with the usage, as argparse does."""
+    if options.csv and not options.svi_steps:
+        parser.error("--csv saves an SVI run's history: give --svi-steps N too")
+    for flag, path in (("--record", options.record), ("--csv", options.csv)):
+        if path is not None:
+            problem = unwritable(Path(path))
+            if problem:
+                parser.error(f"{flag} {path}: {problem}")
+
+
+def unwritable(path: Path) -> str:
+    """Why ``path`` cannot be written ("" when it can), before a run spends time on it."""
+    folder = path.parent
+    if path.is_dir():
+        return "is a folder"
+    if not folder.is_dir():
+        return f"no such folder {folder}"
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return "permission denied"
+    return ""
+
+
+def check_model_file(path: Path) -> str:
+    """Why ``path`` is not a model file to run ("" when it is)."""
+    if not path.is_file():
+        return f"{path}: no such file"
+    if path.suffix != ".py":
+        return f"{path}: not a model file (a Python file, .py, defining model and guide)"
+    return ""
 
 
 def format_error(event: dict) -> str:
@@ -69,42 +147,67 @@ def stopped_message(events: list, svi_step: int) -> str:
 
 
 class Progress:
-    """A one-line progress bar, redrawn at most ten times a second, on a terminal only."""
+    """tqdm's bar on a terminal (steps/s and time left), the loss beside it; nothing elsewhere."""
 
     def __init__(self, total: int, stream):
-        self.total, self.stream = total, stream
-        self.enabled = stream.isatty()
-        self.last_draw = 0.0
-        self.step, self.loss = 0, None
+        self.bar = tqdm(total=total, file=stream, unit="step", ncols=shutil.get_terminal_size().columns, mininterval=0.1,
+                        disable=not (total and stream.isatty()))
+        self.step = 0
 
     def update(self, step: int, loss) -> None:
-        self.step, self.loss = step, loss
-        now = time.monotonic()
-        if self.enabled and (now - self.last_draw > 0.1 or step == self.total):
-            self.last_draw = now
-            width = 30
-            filled = int(width * step / max(1, self.total))
-            loss_text = f"{loss:.4g}" if isinstance(loss, float) else str(loss)
-            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] step {step}/{self.total}  "
-                              f"loss {loss_text}   ")
-            self.stream.flush()
+        if self.step == 0:  # the clock starts at the first step, not at the child's start-up
+            self.bar.reset()
+        self.bar.update(step - self.step)
+        self.step = step
+        if not self.bar.disable:
+            self.bar.set_postfix_str(f"loss {loss:.4g}" if isinstance(loss, float) else f"loss {loss}", refresh=False)
 
     def finish(self) -> None:
-        if self.enabled and self.last_draw:
-            self.stream.write("\n")
+        self.bar.close()
+
+
+def svi_summary(history: SviHistory) -> str:
+    """The loss at the start and at the end (each averaged over a tenth of the run, as the
+    monitor compares them) and every parameter's final value."""
+    first, last = history.loss_ends()
+    window = history.ends_window()
+    lines = [f"SVI: {len(history)} steps, loss {first:.6g} -> {last:.6g} "
+             f"(mean of the first and the last {window} step{'s' if window > 1 else ''})"]
+    if history.param_summaries:
+        lines.append("Final parameters:")
+        width = max(map(len, history.param_summaries))
+        for name, summary in history.param_summaries.items():
+            lines.append(f"  {name:<{width}}  {final_value(name, summary)}")
+    return "\n".join(lines)
+
+
+def final_value(name: str, summary) -> str:
+    names, values, total = param_elements(name, summary)
+    if total == 1:
+        return f"{values[0]:.6g}"
+    shape = "x".join(str(n) for n in summary["shape"])
+    shown = ", ".join(f"{v:.4g}" for v in values[:MAX_PRINTED_ELEMENTS])
+    more = f", ... ({total} values; --csv saves them all)" if total > MAX_PRINTED_ELEMENTS else ""
+    return f"[{shown}{more}]  shape {shape}"
 
 
 def run(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> int:
     path = Path(options.file)
-    if not path.is_file():
-        stderr.write(f"minipyro-studio: {path}: no such file\n")
+    problem = check_model_file(path)
+    if problem:
+        stderr.write(f"minipyro-studio: {problem}\n")
         return EXIT_FAILED
     writer = None
     if options.record:
         from ..observe.recording import RecordingWriter
 
-        writer = RecordingWriter(options.record, options.detail)
-    progress = Progress(options.svi_steps or 0, stdout)
+        try:
+            writer = RecordingWriter(options.record, options.detail)
+        except OSError as error:
+            stderr.write(f"minipyro-studio: cannot write the recording {options.record}: {error.strerror}\n")
+            return EXIT_FAILED
+    progress = Progress(options.svi_steps or 0, stderr)
+    history = SviHistory()
 
     def on_event(event: dict) -> None:
         if writer is not None:
@@ -113,6 +216,7 @@ def run(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> in
         if kind == "output" and event.get("stream") != "runner":
             (stderr if event["stream"] == "stderr" else stdout).write(event["text"])
         elif kind == "svi_step":
+            history.add(event)
             progress.update(event["step"], event["loss"])
 
     controller = RunnerController(on_event=on_event, memory_limit=options.memory_limit)
@@ -149,10 +253,16 @@ def run(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> in
         stderr.write(f"minipyro-studio: {path}: the run ended with status '{controller.status}'\n")
         return EXIT_FAILED
     stdout.write("\n" + site_table(events) + "\n")
-    steps = [e for e in events if e["kind"] == "svi_step"]
-    if steps:
-        first, last = steps[0]["loss"], steps[-1]["loss"]
-        stdout.write(f"\nSVI: {len(steps)} steps, loss {first:.6g} -> {last:.6g}\n")
+    if len(history):
+        stdout.write("\n" + svi_summary(history) + "\n")
     if writer is not None:
         stdout.write(f"Recording saved to {os.fspath(options.record)}\n")
+    if options.csv:
+        try:
+            history.write_csv(options.csv, SMOOTHING)
+        except OSError as error:
+            stderr.write(f"minipyro-studio: cannot write {options.csv}: {error.strerror}\n")
+            return EXIT_FAILED
+        stdout.write(f"History ({len(history)} steps, {len(history.params)} parameter elements per step) "
+                     f"saved to {os.fspath(options.csv)}\n")
     return EXIT_OK

@@ -174,6 +174,19 @@ def _predictive(model_file, options, recorder, engine) -> None:
                       text=f"  {name}: shape {tuple(value.shape)}, mean {value.mean():.4g}, sd {value.std():.4g}\n")
 
 
+def _announced_settings(file, command: dict) -> dict:
+    """The SVI settings a run starts with, for its run_start event (the monitor labels the run
+    with them): the file's literal ``svi`` dict, read without executing it, and the command's."""
+    from .modelfile import SVI_DEFAULTS, read_info
+
+    try:
+        settings = dict(read_info(file).svi)
+    except (OSError, TypeError, ValueError):
+        settings = dict(SVI_DEFAULTS)
+    settings.update(command.get("svi") or {})
+    return settings
+
+
 def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, captures=()) -> str:
     from ..observe.recorder import observe_engines
     from .modelfile import ModelFileError, choose_engine, load_model_file
@@ -216,7 +229,8 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     commands.break_in = line_tracer.break_in
     commands.running = True
     recorder.emit("run_start", file=file, entry=entry, seed=seed, status="running", engine=engine.name,
-                  source_text=source_text(file) if file else None)
+                  source_text=source_text(file) if file else None,
+                  **({"svi": _announced_settings(file, command)} if entry == "svi" else {}))
     output = recorder.output = CapturedOutput(emit_output)
     streams = sys.stdout, sys.stderr = output.stream("stdout"), output.stream("stderr")
     previous = observe_engines(recorder)

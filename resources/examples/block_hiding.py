@@ -1,4 +1,4 @@
-"""``block``: hiding sites from the handlers outside it.
+"""Hide a site from the handlers outside it, and watch them miss it.
 
 ``block(hide=["secret"])`` sets ``stop`` on the message of ``sample("secret")``: the
 handlers below block (outside it) never see the message, and only those above it
@@ -15,7 +15,7 @@ from pyro.distributions import Normal
 
 import minipyro as pyro
 
-title = "block and hiding sites"
+title = "Block: hiding sites"
 
 
 def model():

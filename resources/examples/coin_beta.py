@@ -1,4 +1,4 @@
-"""A coin with a Beta prior: is it fair?
+"""Is it fair? A conjugate model, fitted with a Beta guide.
 
 Twenty flips, fourteen heads. The model puts a ``Beta(10, 10)`` prior on the
 coin's bias and observes each flip; the guide is a Beta with learnable

@@ -1,4 +1,4 @@
-"""``condition`` versus ``obs=``: two ways to observe.
+"""Two ways to observe a site: in the model's code, or from outside it.
 
 ``sample("x", ..., obs=value)`` observes inside the model's code. ``condition`` does
 the same from outside: it sets ``value`` and ``is_observed`` on the message as it
@@ -16,7 +16,7 @@ from pyro.distributions import Normal
 
 import minipyro as pyro
 
-title = "condition versus obs="
+title = "Condition versus obs="
 
 
 def scale_reading(guess, prefix=""):

@@ -1,4 +1,4 @@
-"""Eight schools: a hierarchical model, the classic example of partial pooling.
+"""A hierarchical model, the classic example of partial pooling.
 
 Each school's effect ``theta`` is drawn around a shared mean ``mu`` with spread ``tau``;
 each school reports one noisy estimate ``obs`` with a known standard error.

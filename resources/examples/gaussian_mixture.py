@@ -1,4 +1,4 @@
-"""A Gaussian mixture with a discrete latent: score-function gradients.
+"""A discrete latent cannot be reparameterised: score-function gradients.
 
 Each point belongs to one of two clusters. The assignment ``sample("assignment")`` is
 discrete, so it cannot be reparameterised: ``Trace_ELBO`` gives it a score-function
@@ -16,7 +16,7 @@ from torch.distributions import constraints
 
 import minipyro as pyro
 
-title = "Gaussian mixture (score-function gradients)"
+title = "Gaussian mixture"
 
 data = torch.cat([torch.randn(10, generator=torch.Generator().manual_seed(2)) - 3.0,
                   torch.randn(10, generator=torch.Generator().manual_seed(3)) + 3.0])

@@ -1,12 +1,15 @@
-"""Bayesian linear regression.
+"""Fit a line with uncertainty: priors on slope, intercept and noise.
 
 A line through noisy points, with Normal priors on the slope and intercept and a
-HalfNormal prior on the noise; a mean-field Normal guide.
+HalfNormal prior on the noise. The guide gives the slope and the intercept a Normal
+each, with learnable location and scale, and the noise a LogNormal whose location is
+learnt and whose scale stays fixed at 0.3.
 
 What to watch:
 1. ``sample("slope")``, ``sample("intercept")`` and ``sample("noise")`` are global latents.
 2. ``sample("y")`` inside ``plate`` is observed: 50 points, one log-density each.
-3. Run SVI: the guide's ``param("slope_loc")`` moves towards 2.
+3. Run SVI: after 2 000 steps (seed 0) the guide's ``param("slope_loc")`` is within
+   0.05 of 2, the slope the data were made with.
 """
 
 import torch

@@ -1,4 +1,4 @@
-"""Nested plates: students inside classrooms inside schools.
+"""Students inside classrooms inside schools: how plates pick their dims.
 
 What to watch:
 1. ``plate("schools", 3)`` takes dim -1 (the rightmost) and ``plate("classes", 4)``, entered

@@ -1,4 +1,4 @@
-"""Normal–Normal: the seed model.
+"""Learn one unknown mean from 100 noisy measurements, and compare with the exact answer.
 
 A single unknown mean ``loc`` with a broad Normal prior, and 100 noisy
 measurements of it inside ``plate("data", 100)``. The guide is a Normal with
@@ -11,7 +11,10 @@ What to watch:
    *replayed*: it takes the guide's value instead of sampling.
 3. ``sample("obs")`` inside the plate is observed: its distribution is broadcast
    to 100 copies, and its log-density scores the data.
-4. After about 1 000 steps ``q_loc`` sits at the exact posterior mean.
+4. After 1 000 steps (seed 0) ``q_loc`` is within 0.5 posterior standard deviations
+   of the exact posterior mean (``exact_posterior`` computes it: 3.04, sd 0.10), and
+   ``q_scale`` within 15% of that sd: SVI's noisy gradients keep both jittering
+   around the answer rather than sitting on it.
 """
 
 import torch
@@ -20,7 +23,7 @@ from torch.distributions import constraints
 
 import minipyro as pyro
 
-title = "Normal–Normal (the seed model)"
+title = "Normal–Normal, the seed model"
 
 data = 3.0 + torch.randn(100, generator=torch.Generator().manual_seed(0))
 args = (data,)

@@ -1,4 +1,4 @@
-"""``param`` and constraints: optimising in unconstrained space.
+"""Positive scales and simplex weights, optimised in unconstrained space.
 
 A scale must be positive and probabilities must sum to one, but gradient steps
 move freely. The param store keeps ``transform_to(constraint).inv(value)`` and every
@@ -16,7 +16,7 @@ from torch.distributions import constraints
 
 import minipyro as pyro
 
-title = "param constraints"
+title = "Constrained parameters"
 
 
 def model():

@@ -1,4 +1,4 @@
-"""Pyro mode: what an autoguide sends down the stack.
+"""What an autoguide sends down the stack.
 
 This file imports ``pyro``, so the Studio runs it on full Pyro, unchanged. The guide is
 ``AutoNormal(model)``: Pyro writes it for you by tracing the model once.
@@ -18,7 +18,7 @@ import pyro.distributions as dist
 import torch
 from pyro.infer.autoguide import AutoNormal
 
-title = "Pyro mode: an AutoNormal guide"
+title = "Pyro mode: AutoNormal"
 
 data = 3.0 + torch.randn(50, generator=torch.Generator().manual_seed(0))
 args = (data,)

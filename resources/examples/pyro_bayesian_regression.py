@@ -1,4 +1,4 @@
-"""Pyro mode: Bayesian linear regression with ``PyroModule``.
+"""Bayesian linear regression with PyroModule and PyroSample priors.
 
 A ``PyroModule[nn.Linear]`` whose weight and bias are ``PyroSample`` priors: reading
 ``self.linear.weight`` inside ``forward`` is a sample site. ``AutoDiagonalNormal`` fits one

@@ -1,4 +1,4 @@
-"""Pyro mode: a Gaussian mixture with its assignments enumerated.
+"""A Gaussian mixture whose assignments are summed out exactly.
 
 ``config_enumerate`` marks the discrete site ``assignment`` for parallel enumeration, and
 ``TraceEnum_ELBO`` sums it out exactly instead of sampling it; ``AutoDelta`` learns point
@@ -20,7 +20,7 @@ from pyro import poutine
 from pyro.infer import config_enumerate
 from pyro.infer.autoguide import AutoDelta
 
-title = "Pyro mode: enumerating a mixture"
+title = "Pyro mode: enumeration"
 
 data = torch.tensor([0.0, 1.0, 10.0, 11.0, 12.0])
 args = (data,)

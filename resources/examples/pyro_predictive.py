@@ -1,4 +1,4 @@
-"""Pyro mode: ``Predictive`` after training.
+"""Posterior predictive draws after training.
 
 Fit a line with an ``AutoNormal`` guide, then ask for the posterior predictive: what ``y`` the
 fitted model expects at each ``x``. The ``predictive`` entry of the svi settings makes the runner
@@ -22,7 +22,7 @@ import pyro.distributions as dist
 import torch
 from pyro.infer.autoguide import AutoNormal
 
-title = "Pyro mode: Predictive after training"
+title = "Pyro mode: Predictive"
 
 generator = torch.Generator().manual_seed(1)
 x = torch.linspace(0.0, 4.0, 40)

@@ -1,4 +1,4 @@
-"""Pyro mode: a variational autoencoder with ``pyro.module``.
+"""A variational autoencoder whose networks are registered with pyro.module.
 
 The decoder and encoder are plain ``torch.nn`` networks. ``pyro.module`` registers their
 weights in Pyro's param store, so SVI trains them: each weight is a param site of its own.
@@ -16,7 +16,7 @@ import pyro.distributions as dist
 import torch
 from torch import nn
 
-title = "Pyro mode: a VAE with pyro.module"
+title = "Pyro mode: a VAE"
 
 generator = torch.Generator().manual_seed(0)
 images = (torch.rand(32, 8, generator=generator) > 0.5).float()

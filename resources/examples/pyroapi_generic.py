@@ -1,4 +1,4 @@
-"""A model written against pyroapi: it runs on minipyro here, and on Pyro unchanged.
+"""One model file, run on minipyro here and on full Pyro unchanged.
 
 ``from pyroapi import pyro`` dispatches to the backend in force. The app runs this file
 inside ``pyro_backend("minipyro_studio")``; under ``pyro_backend("pyro")`` the same code

@@ -1,4 +1,4 @@
-"""replay, block and plate: three handlers, each doing one thing to a message.
+"""Three handlers, each doing one thing to the same message.
 
 The model runs three sites inside ``replay``, ``block`` and ``plate``:
 
@@ -18,7 +18,7 @@ from pyro.distributions import Normal
 
 import minipyro as pyro
 
-title = "replay, block and plate"
+title = "Replay, block and plate together"
 
 data = torch.tensor([0.5, 1.5, 1.0])
 args = (data,)

@@ -1,4 +1,4 @@
-"""``replay``: why the ELBO needs it.
+"""Why the ELBO runs the model on the guide's values.
 
 The ELBO scores the guide's sample under the model. ``elbo`` traces the guide,
 then runs the model under ``replay(trace=guide_trace)``: at each latent site the
@@ -16,7 +16,7 @@ from pyro.distributions import Normal
 
 import minipyro as pyro
 
-title = "replay and the ELBO"
+title = "Replay and the ELBO"
 
 args = (torch.tensor(2.0),)
 

@@ -1,4 +1,4 @@
-"""``scale`` and ``mask``: weighting and dropping log-density terms.
+"""Weight log-density terms, and drop those of missing data.
 
 ``scale(scale=10.0)`` multiplies ``scale`` on every message inside it (subsampling
 plates do this too); ``mask(mask=...)`` zeroes the log-density where the mask is
@@ -15,7 +15,7 @@ from pyro.distributions import Normal
 
 import minipyro as pyro
 
-title = "scale and mask"
+title = "Scale and mask"
 
 readings = torch.tensor([1.0, 2.0, 0.0, 4.0])
 missing = torch.tensor([False, False, True, False])

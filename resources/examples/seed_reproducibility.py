@@ -1,4 +1,4 @@
-"""``seed``: the same random draws, every time.
+"""A handler on the stack like any other, which makes random draws repeatable.
 
 ``seed(rng_seed=0)`` seeds torch, ``random`` and numpy when it is entered and puts
 the old random state back when it exits. In minipyro it sits on the handler stack
@@ -14,7 +14,7 @@ from pyro.distributions import Normal
 
 import minipyro as pyro
 
-title = "seed and reproducibility"
+title = "Seed: the same draws every time"
 
 
 def draw(name):

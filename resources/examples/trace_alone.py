@@ -1,4 +1,4 @@
-"""``trace`` alone: record what a program did.
+"""The simplest useful handler changes nothing and writes down every site.
 
 ``trace`` is the simplest useful handler: it changes nothing on the way down, and
 on the way back up (``postprocess_message``) it records each site, after every
@@ -16,7 +16,7 @@ from pyro.distributions import Normal
 
 import minipyro as pyro
 
-title = "trace alone"
+title = "Trace: recording a run"
 
 
 def model():

@@ -61,11 +61,12 @@ def test_running_asks_for_a_paused_trace_or_a_streaming_svi():
     name, args, kwargs = runner.commands[-1]
     assert (name, args) == ("run", ("/m/model.py",))
     assert kwargs == {"entry": "trace", "breakpoints": [{"site": "obs"}], "start_paused": True, "detail": "steps",
-                      "svi": None}
+                      "svi": None, "seed": 0}
     assert not debug.run("/m/model.py", "svi")  # one run at a time
     runner.state = "finished"
-    debug.run("/m/model.py", "svi", svi_settings={"steps": 5})
+    debug.run("/m/model.py", "svi", svi_settings={"steps": 5}, seed=7)
     assert runner.commands[-1][2]["start_paused"] is False and runner.commands[-1][2]["detail"] == "sites"
+    assert runner.commands[-1][2]["seed"] == 7
 
 
 def test_travelling_steps_stop_where_the_runner_would_without_commands():
@@ -165,13 +166,14 @@ def svi_with_capture(captured_at):
     return renumbered(list(run[:first_step_ends]) + quiet + [user, note] + captured + later)
 
 
-@pytest.mark.parametrize("cut", ["before the note", "between the note and its step", "inside its step"])
+@pytest.mark.parametrize("cut", ["before the note", "between the note and its step", "inside its step",
+                                 "right after its first message"])
 def test_a_capture_shows_the_captured_steps_first_message_however_the_batches_fall(cut):
     events = svi_with_capture(300)
     note = next(k for k, e in enumerate(events) if e["kind"] == "output" and e["stream"] == "runner")
     first = next(k for k in range(note, len(events)) if events[k]["kind"] == "msg_start")
     split = {"before the note": note - 1, "between the note and its step": note + 1,
-             "inside its step": first + 3}[cut]
+             "inside its step": first + 3, "right after its first message": first + 1}[cut]
     runner = Runner("running")
     debug = DebugController(Session(), runner)
     shown = []
@@ -181,7 +183,8 @@ def test_a_capture_shows_the_captured_steps_first_message_however_the_batches_fa
     debug.capture()
     assert runner.names[-1] == "capture"
     for start, end in ((note - 5, split), (split, split + 1), (split + 1, len(events))):
-        debug.on_events(events[start:end])
+        if debug.on_events(events[start:end]):
+            debug.follow_newest()  # as the window's follow timer does
     assert shown == [first] and debug.session.current == first
     debug.follow_newest()  # a follow that was already due must not take the step away
     assert debug.session.current == first and kind_at(debug) == "msg_start"

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from gui.models.session import Session
-from gui.models.smoothing import robust_range, smooth
+from gui.models.smoothing import robust_range
+from minipyro.observe.history import smooth
 from gui.models.svi_runs import SviRun, SviRuns
 
 
@@ -101,7 +102,7 @@ def test_the_runs_of_a_window_one_per_training_run():
     session.add_events([{"seq": 0, "kind": "run_start", "t": 0.0, "file": "m", "entry": "svi", "seed": 0,
                          "status": "running"}] + [svi_step(k, k, 10.0 - k, 0.1 * k) for k in (1, 2, 3)])
     first = runs.current
-    assert added == [first] and first.label == "run 1: normal_normal.py (lr 0.05, Adam, Trace_ELBO)"
+    assert added == [first] and first.label == "run 1: normal_normal.py (lr 0.05, Adam, Trace_ELBO, seed 0)"
     assert list(first.losses.values) == [9.0, 8.0, 7.0]
     assert list(first.params["loc[1]"].values) == pytest.approx([-0.1, -0.2, -0.3])
     assert first.decrease_percent() == pytest.approx(100 * 2 / 9)
@@ -110,6 +111,30 @@ def test_the_runs_of_a_window_one_per_training_run():
     session.add_events([svi_step(0, 1, "nan", 0.0), svi_step(1, 2, 5.0, 0.0)])
     second = runs.current
     assert runs.runs == [first, second] and second.label == "run 2: normal_normal.py"
-    assert second.nonfinite_steps == [1] and second.initial_loss() == 5.0
+    assert second.nonfinite_steps == [1] and second.loss_ends()[0] == 5.0
     runs.set_visible(0, False)
     assert not first.visible
+
+
+def test_a_run_is_labelled_with_the_settings_it_ran_with_not_the_panels():
+    session = Session()
+    runs = SviRuns(session)
+    runs.expect({"steps": 3, "lr": 0.01, "optimizer": "Adam", "elbo": "Trace_ELBO"})  # the panel's
+    session.reset("/runs/gaussian_mixture.mpr.jsonl")
+    session.add_events([{"seq": 0, "kind": "run_start", "t": 0.0, "file": "m", "entry": "svi", "seed": 4,
+                         "status": "running", "svi": {"steps": 3, "lr": 0.03, "optimizer": "ClippedAdam",
+                                                      "elbo": "TraceMeanField_ELBO"}},
+                        svi_step(1, 1, 3.0, 0.0)])
+    assert runs.current.label == "run 1: gaussian_mixture.mpr.jsonl (lr 0.03, ClippedAdam, TraceMeanField_ELBO, seed 4)"
+    assert runs.current.settings["lr"] == 0.03 and runs.current.seed == 4
+
+
+def test_every_element_of_a_matrix_parameter_is_a_series_named_by_its_index():
+    run = SviRun("run")
+    for step in (1, 2):
+        values = [step * 100 + i for i in range(40)]
+        run.add({"step": step, "t": step * 0.1, "loss": 1.0, "grad_norms": {"p": 0.1},
+                 "params": {"p": {"shape": [20, 2], "preview": values[:8], "values": values}}})
+    assert len(run.params) == 40 and run.param_sizes["p"] == (40, 40)
+    assert list(run.params["p[3,1]"].values) == [107.0, 207.0]
+    assert list(run.params["p[19,0]"].values) == [138.0, 238.0]

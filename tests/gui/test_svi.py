@@ -1,6 +1,8 @@
 """The SVI monitor as a person uses it: run, watch, pause, resume, capture, compare, export, follow."""
 
 import csv
+import json
+import time
 import subprocess
 import sys
 import textwrap
@@ -30,7 +32,7 @@ def test_svi_from_the_panel_learns_the_posterior(qtbot, window):
     assert window.svi.lr.value() == pytest.approx(0.05)  # read from the file's svi dict, not executed
     run = run_svi(qtbot, window, 1000)
     assert list(run.steps.values[:3]) == [1, 2, 3] and len(run) == 1000
-    assert run.decrease_percent(0.6) > 20
+    assert run.decrease_percent() > 20
     table = {window.svi.param_table.item(r, 0).text(): window.svi.param_table.item(r, 3).text()
              for r in range(window.svi.param_table.rowCount())}
     q_loc = float(table["q_loc"].split()[0].rstrip("∇").strip())
@@ -39,7 +41,7 @@ def test_svi_from_the_panel_learns_the_posterior(qtbot, window):
 
     mean, _ = normal_normal.exact_posterior(*normal_normal.args)
     assert abs(q_loc - mean) < 0.1
-    assert "steps/s" in window.svi.status.text() and "below the first step" in window.svi.status.text()
+    assert "steps/s" in window.svi.status.text() and "below the start" in window.svi.status.text()
 
 
 def test_the_loss_curve_grows_pause_resume_stop(qtbot, window):
@@ -98,9 +100,16 @@ def test_two_runs_side_by_side_exported_as_csv_and_png(qtbot, window, tmp_path):
     window.svi.export_csv(path, first)
     with open(path) as f:
         rows = list(csv.reader(f))
-    assert rows[0][:3] == ["step", "wall_time", "loss"] and "q_loc" in rows[0]
+    assert rows[0][:5] == ["step", "wall_time", "relative_time", "loss", "loss_smoothed"] and "q_loc" in rows[0]
     assert len(rows) == 101
-    assert [float(r[2]) for r in rows[1:]] == pytest.approx(list(first.losses.values))
+    assert [float(r[3]) for r in rows[1:]] == pytest.approx(list(first.losses.values))
+    smoothed = first.smoothed_losses(window.svi.smoothing_weight())
+    assert [float(r[4]) for r in rows[1:]] == pytest.approx(list(smoothed))
+    window.svi.export_json(tmp_path / "run.json", second)
+    document = json.loads((tmp_path / "run.json").read_text())
+    assert document["run"] == second.label and document["settings"]["lr"] == pytest.approx(0.01)
+    assert document["columns"]["loss"] == pytest.approx(list(second.losses.values))
+    assert len(document["columns"]["loss_smoothed"]) == 150
     png = tmp_path / "plots.png"
     window.svi.export_png(png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -142,3 +151,112 @@ def test_a_nonfinite_loss_is_marked_and_optionally_tolerated(qtbot, window):
     run = run_svi(qtbot, window, 50)
     assert run.nonfinite_steps and window.session.events[len(window.session) - 1]["status"] == "ok"
     qtbot.waitUntil(lambda: "going on" in window.console.toPlainText())  # drawn at the next frame
+
+
+def write_lines(path, events, header=True, mode="a"):
+    from minipyro.observe.recording import header as recording_header
+
+    with open(path, mode, encoding="utf-8") as f:
+        if header:
+            f.write(json.dumps(recording_header("sites")) + "\n")
+        for event in events:
+            f.write(json.dumps(event) + "\n")
+
+
+def training_events(first_seq, steps, lr=None, start=True, end=False):
+    events = []
+    if start:
+        events.append({"seq": 0, "kind": "run_start", "t": 0.0, "file": "train.py", "entry": "svi", "seed": 1,
+                       "status": "running", "svi": {"steps": 100, "lr": lr, "optimizer": "Adam",
+                                                    "elbo": "Trace_ELBO"}})
+    for step in steps:
+        events.append({"seq": len(events) + first_seq, "kind": "svi_step", "t": 0.01 * step, "step": step,
+                       "loss": 100.0 / step, "params": {"w": {"shape": [2], "preview": [step, -step]}},
+                       "grad_norms": {"w": 1.0}})
+    if end:
+        events.append({"seq": len(events) + first_seq, "kind": "run_end", "t": 1.0, "file": "train.py",
+                       "entry": "svi", "seed": 1, "status": "ok"})
+    return events
+
+
+def test_a_folder_of_runs_shows_each_recording_and_follows_the_growing_one(qtbot, window, tmp_path):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    for name, lr in (("adam_lr0.1", 0.1), ("adam_lr0.01", 0.01)):
+        write_lines(runs / f"{name}.mpr.jsonl", training_events(0, range(1, 21), lr=lr, end=True))
+    growing = runs / "still_training.mpr.jsonl"
+    write_lines(growing, training_events(0, range(1, 6), lr=0.05))
+    (runs / "notes.txt").write_text("not a recording")
+    window.open_folder(runs)
+    qtbot.waitUntil(lambda: window.svi.run_list.count() == 3, timeout=5000)
+    names = [window.svi.run_list.item(i).text() for i in range(3)]
+    assert [n.split(": ")[1].split(" (")[0] for n in names] == ["adam_lr0.01", "adam_lr0.1", "still_training"]
+    assert "lr 0.01" in names[0] and "lr 0.1," in names[1]  # labelled with what each run ran with
+    assert [n.endswith("● live") for n in names] == [False, False, True]
+    live = window.svi.runs[2]
+    assert len(live) == 5 and [len(r) for r in window.svi.runs[:2]] == [20, 20]
+    write_lines(growing, training_events(6, range(6, 11), start=False), header=False)
+    qtbot.waitUntil(lambda: len(live) == 10, timeout=5000)  # followed as it grows
+    assert list(live.steps.values) == list(range(1, 11))
+    write_lines(runs / "late.mpr.jsonl", training_events(0, range(1, 4), lr=0.2, end=True))
+    qtbot.waitUntil(lambda: window.svi.run_list.count() == 4, timeout=5000)  # a new file: a new run
+    write_lines(growing, training_events(11, [], start=False, end=True), header=False)
+    qtbot.waitUntil(lambda: not live.live, timeout=5000)
+    qtbot.waitUntil(lambda: not window.svi.run_list.item(2).text().endswith("● live"), timeout=5000)
+
+
+def test_every_element_can_be_picked_and_the_readout_says_run_step_value_smoothed_and_time(qtbot, window):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.open_model(examples_dir() / "gaussian_mixture.py")
+    window.svi.seed.setValue(3)
+    run = run_svi(qtbot, window, 30)
+    assert run.seed == 3 and run.label.endswith("seed 3)")  # the panel's seed reached the runner
+    assert window.session.events[0]["seed"] == 3
+    picker = window.svi.element_list
+    names = [picker.item(i).text() for i in range(picker.count())]
+    assert {f"assignment_probs[{i},{j}]" for i in range(20) for j in range(2)} <= set(names)
+    assert len(window.svi.plotted_elements()) == 8  # a few by default, of every parameter
+    assert {key.split("[")[0] for key in window.svi.plotted_elements()} == {"assignment_probs", "locs", "weights"}
+    item = picker.item(names.index("assignment_probs[3,1]"))
+    item.setCheckState(item.checkState().__class__.Checked)  # ticked in the Params tab
+    window.svi.redraw()
+    curve = window.svi._param_curves[(0, "assignment_probs[3,1]")]
+    assert list(curve.getData()[1]) == pytest.approx(list(run.params["assignment_probs[3,1]"].values))
+    legend = window.svi.param_legend
+    assert any(legend.item(i).toolTip().endswith("assignment_probs[3,1]") for i in range(legend.count()))
+
+    window.docks["SVI monitor"].raise_()
+    view = window.svi.loss_view
+    qtbot.waitUntil(lambda: view.isVisible() and view.height() > 50, timeout=5000)
+    box = window.svi.loss_plot.vb
+    at = box.sceneBoundingRect().center()
+    view.scene().sigMouseMoved.emit(at)
+    qtbot.waitUntil(lambda: window.svi.readout.isVisible(), timeout=5000)
+    step = window.svi.crosshair.value()
+    assert step == int(step) and abs(step - box.mapSceneToView(at).x()) <= 0.5  # on the nearest step
+    readout = window.svi.readout.textItem.toPlainText()
+    i = list(run.steps.values).index(step)
+    smoothed = run.smoothed_losses(window.svi.smoothing_weight())[i]
+    assert "run 1" in readout and str(int(step)) in readout.split() and "smoothed" in readout
+    assert f"{smoothed:.4g}" in readout and f"{run.losses.values[i]:.4g}" in readout
+    relative = run.times.values[i] - run.times.values[0]
+    wall = time.strftime("%H:%M:%S", time.localtime(run.started_at + run.times.values[i]))
+    assert f"{relative:.3g} s" in readout and wall in readout
+    QApplication.sendEvent(view.viewport(), QEvent(QEvent.Leave))
+    assert not window.svi.readout.isVisible()
+    assert window.svi.smoothing_value.text() == f"{window.svi.smoothing_weight():.2f}"
+
+
+def test_log_axis_labels_powers_of_ten_only():
+    from gui.views.panels.svi_plots import ReadableLogAxis
+
+    axis = ReadableLogAxis("left")
+    axis.setLogMode(False, True)
+    (major, labelled), (minor, marks) = axis.tickValues(0.0, 4.0, 300)
+    assert labelled == [0, 1, 2, 3, 4] and len(marks) == 4 * 8
+    assert axis.tickStrings(labelled, 1, 1.0) == ["1", "10", "100", "1e+03", "1e+04"]
+    assert set(axis.tickStrings(marks, 1, 0.1)) == {""}  # minor ticks: marks without labels
+    (_, narrow), _ = axis.tickValues(1.2, 1.9, 300)  # less than a decade: 1-2-5 steps
+    assert [round(10 ** v) for v in narrow] == [20, 50]

@@ -52,5 +52,6 @@ def test_the_screenshot_script_names_files_that_exist():
     spec = importlib.util.spec_from_file_location("make_screenshots", ROOT / "resources" / "make_screenshots.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    paths = [Path(arg) for args in module.SHOTS.values() for arg in args if str(arg).endswith(".py")]
+    shots = {**module.SHOTS, **module.projector_shots()}
+    paths = [Path(arg) for _, args in shots.values() for arg in args if str(arg).endswith(".py")]
     assert paths and [str(p) for p in paths if not p.is_file()] == []

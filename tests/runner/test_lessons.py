@@ -57,3 +57,58 @@ def test_lessons_with_svi_settings_train(controller, example):
     assert controller.wait_until("finished", "dead", timeout=120)
     assert controller.events[-1]["status"] == "ok"
     assert [e["step"] for e in controller.events if e["kind"] == "svi_step"] == list(range(1, 21))
+
+
+def lesson_text(stem: str) -> str:
+    path = next(e for e in EXAMPLES if e.stem == stem)
+    return " ".join(ast.get_docstring(ast.parse(path.read_text())).split())  # one line: claims wrap
+
+
+def train(controller, stem: str, steps: int) -> dict:
+    """The parameters after ``steps`` SVI steps at the lesson's settings, seed 0: name -> value(s)."""
+    controller.run(next(e for e in EXAMPLES if e.stem == stem), entry="svi", seed=0, svi={"steps": steps})
+    assert controller.wait_until("finished", "dead", timeout=300)
+    last = [e for e in controller.events if e["kind"] == "svi_step"][-1]
+    assert last["step"] == steps
+    return {name: summary.get("values", summary["preview"]) for name, summary in last["params"].items()}
+
+
+def test_normal_normal_ends_where_its_lesson_says(controller):
+    from minipyro.runner.modelfile import load_model_file
+
+    text = lesson_text("normal_normal")
+    steps = int(re.search(r"After ([\d ]+) steps \(seed 0\)", text).group(1).replace(" ", ""))
+    within_sd = float(re.search(r"within ([\d.]+) posterior standard deviations", text).group(1))
+    stated_mean, stated_sd = map(float, re.search(r"computes it: ([\d.]+), sd ([\d.]+)", text).groups())
+    scale_percent = float(re.search(r"``q_scale`` within (\d+)% of that sd", text).group(1))
+    example = load_model_file(next(e for e in EXAMPLES if e.stem == "normal_normal"))
+    mean, sd = example.module.exact_posterior(*example.args)
+    assert (round(mean, 2), round(sd, 2)) == (stated_mean, stated_sd)
+    params = train(controller, "normal_normal", steps)
+    assert abs(params["q_loc"] - mean) <= within_sd * sd
+    assert abs(params["q_scale"] / sd - 1) <= scale_percent / 100
+
+
+def test_linear_regression_ends_where_its_lesson_says(controller):
+    text = lesson_text("linear_regression")
+    claim = re.search(r"after ([\d ]+) steps \(seed 0\) the guide's ``param\(\"slope_loc\"\)`` is within "
+                      r"([\d.]+) of (\d+), the slope the data were made with", text)
+    steps, tolerance, slope = int(claim.group(1).replace(" ", "")), float(claim.group(2)), float(claim.group(3))
+    source = next(e for e in EXAMPLES if e.stem == "linear_regression").read_text()
+    assert f"y = {slope:g}.0 * x" in source  # the slope the data were made with
+    assert "LogNormal(noise_loc, 0.3)" in source and "scale stays fixed at 0.3" in text
+    assert "mean-field" not in text
+    assert abs(train(controller, "linear_regression", steps)["slope_loc"] - slope) <= tolerance
+
+
+def test_coin_beta_has_the_flips_and_the_prior_its_lesson_states():
+    from minipyro.runner.modelfile import load_model_file
+
+    text = lesson_text("coin_beta")
+    words = {"Twenty": 20, "fourteen": 14}
+    flips, heads = (words[w] for w in re.search(r"(\w+) flips, (\w+) heads", text).groups())
+    prior = tuple(float(n) for n in re.search(r"``Beta\((\d+), (\d+)\)`` prior", text).groups())
+    example = load_model_file(next(e for e in EXAMPLES if e.stem == "coin_beta"))
+    (data,) = example.args
+    assert (len(data), int(data.sum())) == (flips, heads)
+    assert f"Beta({prior[0]}, {prior[1]})" in example.path.read_text()

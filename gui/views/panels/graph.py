@@ -47,7 +47,7 @@ class NodeItem(QGraphicsEllipseItem):
         if self.kind == "param":
             pen = QPen(Qt.NoPen) if not self.highlighted else pen
         self.setPen(pen)
-        fill = {"observed": palette["border"], "latent": palette["panel"], "deterministic": palette["panel"],
+        fill = {"observed": palette["observed"], "latent": palette["panel"], "deterministic": palette["panel"],
                 "param": palette["window"]}[self.kind]
         self.setBrush(QBrush(fill))
 

@@ -7,11 +7,12 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
-                               QListWidget, QListWidgetItem, QPushButton, QSlider, QSpinBox, QSplitter, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QPushButton, QSlider, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from minipyro.runner.modelfile import ELBOS, OPTIMIZERS, SVI_DEFAULTS, read_info
 
@@ -19,12 +20,16 @@ from ...models import text
 from ...models.smoothing import robust_range
 from ...models.svi_runs import SviRun, SviRuns
 from ..palette import colors
+from .svi_plots import Legend, ReadableLogAxis, element_colour, nearest, readout_html, run_colour
 
 REDRAW_INTERVAL_MS = 33  # at most ~30 redraws a second, however fast the steps arrive
+DEFAULT_CURVES = 8  # parameter elements plotted until the user picks others
+SIDE_CHARACTERS = 44  # the settings and runs beside the plots: enough for a run's label, no wider
+MAX_SEED = 2 ** 31 - 1  # a spin box's range; the runner takes any seed numpy takes
 
 
 class SviPanel(QWidget):
-    sigRun = Signal(dict)  # SVI settings: steps, lr, optimizer, elbo, stop_on_nonfinite
+    sigRun = Signal(dict)  # SVI settings: steps, lr, optimizer, elbo, stop_on_nonfinite, seed
     sigCommand = Signal(str)  # pause, continue_, stop, capture
 
     def __init__(self, model: SviRuns, parent=None):
@@ -35,6 +40,8 @@ class SviPanel(QWidget):
         self._curves: dict = {}
         self._param_curves: dict = {}
         self._grad_curves: dict = {}
+        self._picked: set | None = None  # parameter elements the user picked; None: the default ones
+        self.text_size = QFont().pointSizeF()
         self._build()
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_INTERVAL_MS)
@@ -42,6 +49,7 @@ class SviPanel(QWidget):
         self._timer.start()
         model.sig_run_added.connect(self._on_run_added)
         model.sig_changed.connect(self._mark_dirty)
+        model.sig_changed.connect(self._label_runs)
 
     @property
     def runs(self) -> list:
@@ -53,107 +61,190 @@ class SviPanel(QWidget):
 
     # Widgets -----------------------------------------------------------------------
     def _build(self):
+        self.run_button = QPushButton("Run SVI")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        self.capture_button = QPushButton("Capture next step")
+        self.capture_button.setToolTip("Record the next SVI step in full and show its messages in the debugger")
+        self.status = QLabel("No SVI run yet")
+        self.status.setMinimumWidth(10)  # a long status is cut on a narrow screen, never the buttons
+        commands = QHBoxLayout()
+        for button in (self.run_button, self.pause_button, self.stop_button, self.capture_button):
+            commands.addWidget(button)
+        commands.addWidget(self.status, 1)
+
+        pg.setConfigOptions(antialias=False)  # antialiased lines of 100 000 points cost ~5x to draw
+        self.loss_view = pg.PlotWidget(title="loss", axisItems={"left": ReadableLogAxis("left")})
+        self.param_view = pg.PlotWidget(title="parameters")
+        self.grad_view = pg.PlotWidget(title="gradient norms")
+        self.loss_plot, self.param_plot, self.grad_plot = (view.getPlotItem() for view in
+                                                           (self.loss_view, self.param_view, self.grad_view))
+        self.loss_legend, self.param_legend, self.grad_legend = Legend(), Legend(), Legend()
+        for plot in (self.loss_plot, self.param_plot, self.grad_plot):
+            # no grid: pyqtgraph draws it with the axes, and replaying it dominated each frame
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+        self.crosshair = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((128, 128, 128), style=Qt.DashLine))
+        self.readout = pg.TextItem(anchor=(0, 0))
+        self.readout.setZValue(10)
+        self._show_readout(False)
+        self._mouse = pg.SignalProxy(self.loss_view.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
+        self.loss_view.viewport().installEventFilter(self)
+        self.plots = QSplitter(Qt.Vertical)
+        self.plots.addWidget(_beside(self.loss_view, self.loss_legend))
+        lower = QSplitter(Qt.Horizontal)
+        lower.addWidget(_beside(self.param_view, self.param_legend))
+        lower.addWidget(_beside(self.grad_view, self.grad_legend))
+        self.plots.addWidget(lower)
+        self.plots.setStretchFactor(0, 3)
+        self.plots.setStretchFactor(1, 2)
+
+        self.side = QTabWidget()
+        self.side.addTab(self._settings_tab(), "Settings")
+        self.side.addTab(self._view_tab(), "View")
+        self.side.addTab(self._runs_tab(), "Runs")
+        self.side.addTab(self._params_tab(), "Params")
+        self.side.setMaximumWidth(self.fontMetrics().averageCharWidth() * SIDE_CHARACTERS)
+        body = QHBoxLayout()
+        body.addWidget(self.plots, 1)
+        body.addWidget(self.side)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addLayout(commands)
+        column.addLayout(body, 1)
+
+        self.run_button.clicked.connect(self._on_run)
+        self.pause_button.clicked.connect(self._on_pause)
+        self.stop_button.clicked.connect(lambda: self.sigCommand.emit("stop"))
+        self.capture_button.clicked.connect(lambda: self.sigCommand.emit("capture"))
+        for signal in (self.smoothing.valueChanged, self.log_y.toggled, self.x_axis.currentIndexChanged,
+                       self.ignore_outliers.toggled):
+            signal.connect(self._mark_dirty)
+        self.smoothing.valueChanged.connect(self._show_smoothing)
+        self._show_smoothing()
+
+    def _settings_tab(self) -> QWidget:
         self.steps = QSpinBox(minimum=1, maximum=10_000_000, value=SVI_DEFAULTS["steps"])
         self.lr = QDoubleSpinBox(decimals=5, minimum=1e-5, maximum=10.0, singleStep=0.001, value=SVI_DEFAULTS["lr"])
         self.optimizer = QComboBox()
         self.optimizer.addItems(OPTIMIZERS)
         self.elbo = QComboBox()
         self.elbo.addItems(ELBOS)
+        self.seed = QSpinBox(minimum=0, maximum=MAX_SEED, value=0)
+        self.seed.setToolTip("The run's random seed: the same seed gives the same losses")
         self.stop_on_nonfinite = QCheckBox("stop on NaN/inf", checked=True)
-        self.run_button = QPushButton("Run SVI")
-        self.pause_button = QPushButton("Pause")
-        self.stop_button = QPushButton("Stop")
-        self.capture_button = QPushButton("Capture next step")
-        self.capture_button.setToolTip("Record the next SVI step in full and show its messages in the debugger")
-        self.csv_button = QPushButton("Export CSV…")
-        self.png_button = QPushButton("Export PNG…")
-        settings = QHBoxLayout()
+        tab = QWidget()
+        form = QFormLayout(tab)
         for label, widget in (("steps", self.steps), ("lr", self.lr), ("optimizer", self.optimizer),
-                              ("ELBO", self.elbo)):
-            settings.addWidget(QLabel(label))
-            settings.addWidget(widget)
-        settings.addWidget(self.stop_on_nonfinite)
-        for button in (self.run_button, self.pause_button, self.stop_button, self.capture_button):
-            settings.addWidget(button)
-        settings.addStretch(1)
+                              ("ELBO", self.elbo), ("seed", self.seed)):
+            form.addRow(label, widget)
+        form.addRow(self.stop_on_nonfinite)
+        return tab
 
+    def _view_tab(self) -> QWidget:
         self.smoothing = QSlider(Qt.Horizontal, minimum=0, maximum=99, value=60)
-        self.smoothing.setFixedWidth(160)
+        self.smoothing_value = QLabel()
         self.log_y = QCheckBox("log y")
         self.x_axis = QComboBox()
         self.x_axis.addItems(["step", "wall time (s)"])
         self.ignore_outliers = QCheckBox("ignore outliers", checked=True)
         self.reset_button = QPushButton("Reset zoom")
-        self.status = QLabel("No SVI run yet")
-        view = QHBoxLayout()
-        view.addWidget(QLabel("smoothing"))
-        view.addWidget(self.smoothing)
-        for widget in (self.log_y, QLabel("x axis"), self.x_axis, self.ignore_outliers, self.reset_button):
-            view.addWidget(widget)
-        view.addWidget(self.csv_button)
-        view.addWidget(self.png_button)
-        view.addStretch(1)
-        view.addWidget(self.status)
+        self.csv_button = QPushButton("CSV…")
+        self.json_button = QPushButton("JSON…")
+        self.png_button = QPushButton("PNG…")
+        smoothing = QHBoxLayout()
+        smoothing.addWidget(self.smoothing, 1)
+        smoothing.addWidget(self.smoothing_value)
+        exports = QGridLayout()
+        for column, button in enumerate((self.csv_button, self.json_button, self.png_button)):
+            exports.addWidget(button, 0, column)
+        tab = QWidget()
+        form = QFormLayout(tab)
+        form.addRow("smoothing", smoothing)
+        form.addRow("x axis", self.x_axis)
+        form.addRow(self.log_y)
+        form.addRow(self.ignore_outliers)
+        form.addRow(self.reset_button)
+        form.addRow("export", exports)
+        self.reset_button.clicked.connect(self.reset_zoom)
+        self.csv_button.clicked.connect(lambda: self._export_dialog("CSV", "csv", self.export_csv))
+        self.json_button.clicked.connect(lambda: self._export_dialog("JSON", "json", self.export_json))
+        self.png_button.clicked.connect(self._export_png_dialog)
+        return tab
 
-        pg.setConfigOptions(antialias=False)  # antialiased lines of 100 000 points cost ~5x to draw
-        self.plots = pg.GraphicsLayoutWidget()
-        self.loss_plot = self.plots.addPlot(row=0, col=0, colspan=2, title="loss")
-        self.param_plot = self.plots.addPlot(row=1, col=0, title="parameters")
-        self.grad_plot = self.plots.addPlot(row=1, col=1, title="gradient norms")
-        for plot in (self.loss_plot, self.param_plot, self.grad_plot):
-            # no grid: pyqtgraph draws it with the axes, and replaying it dominated each frame
-            plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
-        self.loss_plot.addLegend(offset=(-10, 10))
-        self.param_plot.addLegend(offset=(-10, 10))
-        self.crosshair = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((128, 128, 128), style=Qt.DashLine))
-        self.crosshair_label = pg.TextItem(anchor=(0, 1))
-        self.loss_plot.addItem(self.crosshair, ignoreBounds=True)
-        self.loss_plot.addItem(self.crosshair_label, ignoreBounds=True)
-        self._mouse = pg.SignalProxy(self.loss_plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
-
+    def _runs_tab(self) -> QWidget:
         self.run_list = QListWidget()
-        self.run_list.setMaximumWidth(260)
+        self.run_list.setToolTip("Tick the runs to compare; the selected run is the one exported")
+        self.run_list.itemChanged.connect(self._on_run_toggled)
+        return self.run_list
+
+    def _params_tab(self) -> QWidget:
+        self.element_filter = QLineEdit(placeholderText="filter, e.g. assignment_probs[3")
+        self.element_list = QListWidget()
+        self.element_list.setToolTip("Tick the parameter elements to plot")
         self.param_table = QTableWidget(0, 4)
         self.param_table.setHorizontalHeaderLabels(["param", "shape", "constraint", "value"])
         self.param_table.verticalHeader().hide()
-        self.param_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.Stretch)
+        header = self.param_table.horizontalHeader()
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.Stretch)
         self.param_table.setEditTriggers(QTableWidget.NoEditTriggers)
-        side = QSplitter(Qt.Vertical)
-        side.addWidget(self.run_list)
-        side.addWidget(self.param_table)
-        body = QSplitter(Qt.Horizontal)
-        body.addWidget(self.plots)
-        body.addWidget(side)
-        body.setSizes([900, 380])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(settings)
-        layout.addLayout(view)
-        layout.addWidget(body)
+        self.param_table.setWordWrap(True)
+        split = QSplitter(Qt.Vertical)
+        picker = QWidget()
+        column = QVBoxLayout(picker)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.element_filter)
+        column.addWidget(self.element_list)
+        split.addWidget(picker)
+        split.addWidget(self.param_table)
+        self.element_filter.textChanged.connect(self._filter_elements)
+        self.element_list.itemChanged.connect(self._on_element_toggled)
+        return split
 
-        self.run_button.clicked.connect(self._on_run)
-        self.pause_button.clicked.connect(self._on_pause)
-        self.stop_button.clicked.connect(lambda: self.sigCommand.emit("stop"))
-        self.capture_button.clicked.connect(lambda: self.sigCommand.emit("capture"))
-        self.csv_button.clicked.connect(self._export_csv_dialog)
-        self.png_button.clicked.connect(self._export_png_dialog)
-        for signal in (self.smoothing.valueChanged, self.log_y.toggled, self.x_axis.currentIndexChanged,
-                       self.ignore_outliers.toggled):
-            signal.connect(self._mark_dirty)
-        self.reset_button.clicked.connect(self.reset_zoom)
-        self.run_list.itemChanged.connect(self._on_run_toggled)
+    def eventFilter(self, watched, event):
+        if watched is self.loss_view.viewport() and event.type() == QEvent.Leave:
+            self._show_readout(False)
+        return False
 
     def apply_theme(self) -> None:
         palette = colors()
-        self.plots.setBackground(palette["panel"])
-        for plot in (self.loss_plot, self.param_plot, self.grad_plot):
-            for axis in ("left", "bottom"):
-                plot.getAxis(axis).setPen(palette["muted"])
-                plot.getAxis(axis).setTextPen(palette["text"])
-            plot.setTitle(plot.titleLabel.text, color=palette["text"].name())
+        for view in (self.loss_view, self.param_view, self.grad_view):
+            view.setBackground(palette["panel"])
+        self._style_plots()
         self._layout = None  # make the curves again
         self._mark_dirty()
+
+    def set_presenting(self, presenting: bool) -> None:
+        """Presentation mode shows the plots alone: the settings column comes back afterwards."""
+        self.side.setVisible(not presenting)
+
+    def set_text_size(self, points: float) -> None:
+        """Plot titles, ticks, axis labels, legends and the readout follow the app's text size."""
+        self.text_size = points
+        font = QFont(self.font())
+        font.setPointSizeF(points)
+        self.side.setMaximumWidth(QFontMetrics(font).averageCharWidth() * SIDE_CHARACTERS)
+        self._style_plots()
+        self._layout = None
+        self._mark_dirty()
+
+    def _style_plots(self) -> None:
+        palette = colors()
+        font = QFont()
+        font.setPointSizeF(self.text_size)
+        for plot in (self.loss_plot, self.param_plot, self.grad_plot):
+            for axis in ("left", "bottom"):
+                item = plot.getAxis(axis)
+                item.setPen(palette["muted"])
+                item.setTextPen(palette["text"])
+                item.setStyle(tickFont=font, tickTextOffset=max(3, int(self.text_size / 2)))
+                item.label.setFont(font)
+            plot.setTitle(plot.titleLabel.text, color=palette["text"].name(), size=f"{self.text_size * 1.15:.1f}pt")
+        self.readout.setFont(font)
+        self.readout.fill = pg.mkBrush(palette["panel"])
+        self.readout.border = pg.mkPen(palette["border"])
 
     # Settings ----------------------------------------------------------------------
     def load_settings(self, path) -> None:
@@ -169,7 +260,8 @@ class SviPanel(QWidget):
 
     def settings(self) -> dict:
         return {"steps": self.steps.value(), "lr": self.lr.value(), "optimizer": self.optimizer.currentText(),
-                "elbo": self.elbo.currentText(), "stop_on_nonfinite": self.stop_on_nonfinite.isChecked()}
+                "elbo": self.elbo.currentText(), "stop_on_nonfinite": self.stop_on_nonfinite.isChecked(),
+                "seed": self.seed.value()}
 
     def _on_run(self):
         self.sigRun.emit(self.settings())
@@ -185,12 +277,19 @@ class SviPanel(QWidget):
         self.pause_button.setEnabled(running)
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
 
+    def _show_smoothing(self, *_):
+        self.smoothing_value.setText(f"{self.smoothing.value() / 100:.2f}")
+
+    def smoothing_weight(self) -> float:
+        return self.smoothing.value() / 100
+
     # Data ----------------------------------------------------------------------------
     def _on_run_added(self, run: SviRun):
-        item = QListWidgetItem(run.label)
+        item = QListWidgetItem(_run_name(run))
         item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
         item.setCheckState(Qt.Checked)
-        item.setForeground(pg.mkColor(self._colour(len(self.runs) - 1)))
+        item.setForeground(run_colour(len(self.runs) - 1))
+        item.setToolTip(run.label)
         self.run_list.addItem(item)
 
     def _on_run_toggled(self, item):
@@ -199,9 +298,58 @@ class SviPanel(QWidget):
     def _mark_dirty(self, *_):
         self._dirty = True
 
-    @staticmethod
-    def _colour(index: int):
-        return pg.intColor(index, hues=8, values=1, maxValue=220)
+    def plotted_elements(self) -> list:
+        """The parameter elements plotted: those picked, else the first of each parameter in
+        turn (so every parameter is seen) up to DEFAULT_CURVES."""
+        keys = self._element_keys()
+        if self._picked is not None:
+            return [key for key in keys if key in self._picked]
+        by_param: dict = {}
+        for key in keys:
+            by_param.setdefault(key.split("[")[0], []).append(key)
+        chosen, depth = [], 0
+        while len(chosen) < min(DEFAULT_CURVES, len(keys)):
+            chosen += [elements[depth] for elements in by_param.values() if depth < len(elements)]
+            depth += 1
+        return [key for key in keys if key in set(chosen[:DEFAULT_CURVES])]
+
+    def pick_elements(self, keys) -> None:
+        """Plot these parameter elements (as ticking them in the Parameters tab does)."""
+        self._picked = set(keys)
+        self._fill_element_list()
+        self._layout = None
+        self._mark_dirty()
+
+    def _element_keys(self) -> list:
+        keys: dict = {}
+        for run in self.runs:
+            if run.visible:
+                keys.update(dict.fromkeys(run.params))
+        return list(keys)
+
+    def _fill_element_list(self) -> None:
+        keys, plotted = self._element_keys(), set(self.plotted_elements())
+        self.element_list.blockSignals(True)
+        if [self.element_list.item(i).text() for i in range(self.element_list.count())] != keys:
+            self.element_list.clear()
+            for key in keys:
+                item = QListWidgetItem(key)
+                item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+                self.element_list.addItem(item)
+        for i in range(self.element_list.count()):
+            item = self.element_list.item(i)
+            item.setCheckState(Qt.Checked if item.text() in plotted else Qt.Unchecked)
+        self.element_list.blockSignals(False)
+        self._filter_elements(self.element_filter.text())
+
+    def _filter_elements(self, words: str) -> None:
+        for i in range(self.element_list.count()):
+            item = self.element_list.item(i)
+            item.setHidden(words.strip() not in item.text())
+
+    def _on_element_toggled(self, _item) -> None:
+        self.pick_elements(self.element_list.item(i).text() for i in range(self.element_list.count())
+                           if self.element_list.item(i).checkState() == Qt.Checked)
 
     # Drawing -----------------------------------------------------------------------
     def _redraw_if_dirty(self):
@@ -216,13 +364,14 @@ class SviPanel(QWidget):
     def redraw(self):
         """Update the curves. Curves are created once per run and given new data after that:
         re-creating them on every frame would cost more than drawing them."""
-        weight = self.smoothing.value() / 100
+        weight = self.smoothing_weight()
         by_time = self.x_axis.currentIndex() == 1
-        layout = (by_time, self.log_y.isChecked(), tuple(r.visible for r in self.runs), id(self.current),
-                  tuple(sorted(self.current.params)) if self.current else ())
+        layout = (by_time, self.log_y.isChecked(), tuple(r.visible for r in self.runs), len(self.runs),
+                  tuple(self.plotted_elements()), tuple(tuple(r.grad_norms) for r in self.runs if r.visible))
         if layout != self._layout:
             self._layout = layout
             self._make_curves(by_time)
+            self._fill_element_list()
         visible_losses = []
         for index, run in enumerate(self.runs):
             curves = self._curves.get(index)
@@ -238,15 +387,13 @@ class SviPanel(QWidget):
                 finite = losses[np.isfinite(losses)]
                 top = float(finite.max()) if len(finite) else 0.0
                 curves["nonfinite"].setData(x[marks], np.full(int(marks.sum()), top))
-        shown = self.model.shown
-        if shown is not None and len(shown):
-            x = shown.x(by_time)
-            for key, item in self._param_curves.items():
-                series = shown.params[key]
-                item.setData(x[: series.size], series.values)
-            for key, item in self._grad_curves.items():
-                series = shown.grad_norms[key]
-                item.setData(x[: series.size], series.values)
+        for table, series_of in ((self._param_curves, lambda run, key: run.params.get(key)),
+                                 (self._grad_curves, lambda run, key: run.grad_norms.get(key))):
+            for (index, key), item in table.items():
+                run = self.runs[index]
+                series = series_of(run, key)
+                if series is not None and len(run):
+                    item.setData(run.x(by_time)[: series.size], series.values)
         if visible_losses and self.ignore_outliers.isChecked() and not self.log_y.isChecked():
             y_range = robust_range(np.concatenate(visible_losses))
             if y_range is not None and _moved(self.loss_plot.viewRange()[1], y_range):
@@ -254,32 +401,54 @@ class SviPanel(QWidget):
         self._update_status()
         self._fill_param_table()
 
+    def _label_runs(self) -> None:
+        """The run list's names, a run still being written marked live (TensorBoard's logdir)."""
+        self.run_list.blockSignals(True)  # a new name is not a run ticked or unticked
+        for row, run in enumerate(self.runs):
+            item = self.run_list.item(row)
+            name = _run_name(run)
+            if item is not None and item.text() != name:
+                item.setText(name)
+        self.run_list.blockSignals(False)
+
     def _make_curves(self, by_time: bool):
         for plot in (self.loss_plot, self.param_plot, self.grad_plot):
             plot.clear()
             plot.setLogMode(y=self.log_y.isChecked() and plot is self.loss_plot)
             plot.setLabel("bottom", "wall time (s)" if by_time else "step")
         self.loss_plot.addItem(self.crosshair, ignoreBounds=True)
-        self.loss_plot.addItem(self.crosshair_label, ignoreBounds=True)
-        self._curves = {}
+        self.loss_plot.addItem(self.readout, ignoreBounds=True)
+        self._curves, self._param_curves, self._grad_curves = {}, {}, {}
         error = colors()["error"]
-        for index, run in enumerate(self.runs):
-            if not run.visible:
-                continue
-            colour = self._colour(index)
+        visible = [(index, run) for index, run in enumerate(self.runs) if run.visible]
+        several = len(visible) > 1
+        elements = self.plotted_elements()
+        styles = (Qt.SolidLine, Qt.DashLine, Qt.DotLine, Qt.DashDotLine)
+        entries = {"loss": [], "param": [], "grad": []}
+        for order, (index, run) in enumerate(visible):
+            colour = run_colour(index)
             raw = pg.mkColor(colour)
             raw.setAlpha(70)
+            pen = pg.mkPen(colour, width=2)
+            entries["loss"].append((run.label.split(":")[0], pen, run.label))
             self._curves[index] = {
                 "raw": self.loss_plot.plot(pen=pg.mkPen(raw, width=1)),
-                "smooth": self.loss_plot.plot(pen=pg.mkPen(colour, width=2), name=run.label),
+                "smooth": self.loss_plot.plot(pen=pen),
                 "nonfinite": self.loss_plot.plot(pen=None, symbol="x", symbolBrush=error, symbolPen=error,
                                                  symbolSize=12),
             }
-        shown = self.model.shown
-        self._param_curves = {key: self.param_plot.plot(pen=pg.intColor(i, hues=12), name=key)
-                              for i, key in enumerate(sorted(shown.params)[:16])} if shown else {}
-        self._grad_curves = {key: self.grad_plot.plot(pen=pg.intColor(i, hues=12), name=key)
-                             for i, key in enumerate(sorted(shown.grad_norms))} if shown else {}
+            prefix = f"{run.label.split(':')[0]} · " if several else ""
+            style = styles[order % len(styles)]  # runs apart by line style, elements by colour
+            for j, key in enumerate(key for key in elements if key in run.params):
+                pen = pg.mkPen(element_colour(j, len(elements)), width=1.5, style=style)
+                entries["param"].append((prefix + key, pen, f"{run.label}: {key}"))
+                self._param_curves[(index, key)] = self.param_plot.plot(pen=pen)
+            for j, key in enumerate(run.grad_norms):
+                pen = pg.mkPen(element_colour(j, len(run.grad_norms)), width=1.5, style=style)
+                entries["grad"].append((prefix + key, pen, f"{run.label}: gradient norm of {key}"))
+                self._grad_curves[(index, key)] = self.grad_plot.plot(pen=pen)
+        for legend, name in ((self.loss_legend, "loss"), (self.param_legend, "param"), (self.grad_legend, "grad")):
+            legend.set_entries(entries[name])
 
     def reset_zoom(self):
         for plot in (self.loss_plot, self.param_plot, self.grad_plot):
@@ -292,10 +461,13 @@ class SviPanel(QWidget):
             self.status.setText("No SVI run yet")
             return
         speed = run.steps_per_second()
+        change = run.decrease_percent()
+        words = "below" if change >= 0 else "above"
         self.status.setText(f"step {int(run.steps.values[-1])}   {speed:,.0f} steps/s   "
                             f"loss {text.number(float(run.losses.values[-1]))}   "
-                            f"{run.decrease_percent(self.smoothing.value() / 100):+.1f}% below the first step"
-                            .replace("+-", "−"))
+                            f"{abs(change):.1f}% {words} the start")
+        self.status.setToolTip(f"{run.label}\nThe loss now and at the start: each the mean of "
+                               f"{run.ends_window()} steps")
 
     def _fill_param_table(self):
         run = self.model.shown
@@ -306,44 +478,78 @@ class SviPanel(QWidget):
         for row, (name, summary) in enumerate(sorted(run.param_summaries.items())):
             shape = text.shape(summary.get("shape", [])) if isinstance(summary, dict) else ""
             for column, value in enumerate((name, shape, constraints.get(name, ""), text.value(summary, long=True))):
-                self.param_table.setItem(row, column, QTableWidgetItem(value))
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.param_table.setItem(row, column, item)
+
+    def _show_readout(self, shown: bool) -> None:
+        self.readout.setVisible(shown)
+        self.crosshair.setVisible(shown)
 
     def _on_mouse(self, event):
         position = event[0]
-        if not self.loss_plot.sceneBoundingRect().contains(position):
+        if not self.loss_plot.vb.sceneBoundingRect().contains(position):
+            self._show_readout(False)
             return
         point = self.loss_plot.vb.mapSceneToView(position)
-        self.crosshair.setPos(point.x())
-        lines = [f"x = {point.x():.6g}"]
         by_time = self.x_axis.currentIndex() == 1
-        for run in self.runs:
-            if not run.visible or len(run) == 0:
-                continue
-            x = run.x(by_time)
-            i = int(np.clip(np.searchsorted(x, point.x()), 0, len(x) - 1))
-            lines.append(f"{run.label.split(':')[0]}: loss {text.number(float(run.losses.values[i]))}")
-        self.crosshair_label.setText("\n".join(lines))
-        self.crosshair_label.setPos(point.x(), point.y())
+        weight = self.smoothing_weight()
+        rows = []
+        for index, run in enumerate(self.runs):
+            if run.visible and len(run):
+                rows.append((index, run, nearest(run.x(by_time), point.x()), run.smoothed_losses(weight)))
+        if not rows:
+            self._show_readout(False)
+            return
+        index, run, i, _ = rows[0]
+        self.crosshair.setPos(run.x(by_time)[i])  # on a step, not between two
+        self.readout.setHtml(readout_html(rows, run_colour, colors()["text"].name()))
+        (left, right), (bottom, top) = self.loss_plot.vb.viewRange()
+        # The readout on the side of the cursor with more room, at the top of the plot.
+        self.readout.setAnchor((0, 0) if point.x() < (left + right) / 2 else (1, 0))
+        self.readout.setPos(point.x(), top)
+        self._show_readout(True)
 
     # Export ------------------------------------------------------------------------
     def export_csv(self, path, run: SviRun | None = None) -> None:
-        (run or self.model.shown).write_csv(path)
+        (run or self.model.shown).write_csv(path, self.smoothing_weight())
+
+    def export_json(self, path, run: SviRun | None = None) -> None:
+        run = run or self.model.shown
+        run.write_json(path, self.smoothing_weight(), about=run.about())
 
     def export_png(self, path) -> None:
-        ImageExporter(self.plots.scene()).export(str(path))
+        """The three plots and their legends, as on screen."""
+        if not self.plots.grab().save(str(path), "PNG"):
+            raise OSError(f"cannot write {path}")
 
-    def _export_csv_dialog(self):
+    def _export_dialog(self, words: str, suffix: str, export):
         if not self.runs:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export run as CSV", "svi_run.csv", "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, f"Export run as {words}", f"svi_run.{suffix}",
+                                              f"{words} (*.{suffix})")
         if path:
             row = self.run_list.currentRow()
-            self.export_csv(path, self.runs[row] if row >= 0 else None)
+            export(path, self.runs[row] if row >= 0 else None)
 
     def _export_png_dialog(self):
         path, _ = QFileDialog.getSaveFileName(self, "Export plots as PNG", "svi_plots.png", "PNG (*.png)")
         if path:
             self.export_png(path)
+
+
+def _run_name(run: SviRun) -> str:
+    return f"{run.label}   ● live" if run.live else run.label
+
+
+def _beside(plot: QWidget, legend: Legend) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(plot, 1)
+    layout.addWidget(legend)
+    return row
 
 
 def _setting(settings: dict, key: str, kind):
