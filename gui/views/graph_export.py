@@ -20,7 +20,7 @@ def export_graph(file, out, include_guide: bool = True) -> int:
 
     controller = RunnerController()
     try:
-        controller.run(Path(file), entry="trace", detail="sites")
+        controller.run(Path(file), entry="structure", detail="sites")
         controller.wait_until("finished", "dead", timeout=300)
     except ControllerError as error:
         sys.stderr.write(f"minipyro-studio: {error}\n")

@@ -118,7 +118,7 @@ class Pyro:
         return Predictive(model, guide=guide, **options)(*args, **kwargs)
 
     def structure_fields(self):
-        from ..observe.pyro_mode import structure_fields
+        from ..observe.pyro_structure import structure_fields
 
         return structure_fields
 

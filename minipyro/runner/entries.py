@@ -17,6 +17,9 @@ from .engines import ENGINES
 from .protocol import Channel, Commands
 
 
+ENTRIES = ("trace", "svi", "structure")  # structure: the model's and guide's structure events only
+
+
 class NonFiniteLoss(Exception):
     def __init__(self, step: int, loss: float):
         self.step = step
@@ -82,12 +85,15 @@ def _stopped_at(stop: BaseException) -> str | None:
     return traceback_user_source(first)
 
 
-def _trace_entry(model_file, recorder, engine) -> None:
+def _trace_entry(model_file, recorder, engine, observed_run: bool = True) -> None:
+    """Trace the model and the guide, each once, then report its structure (``observed_run``
+    False: the structure only, as ``main.py graph`` needs)."""
     for which in ("model", "guide"):
         fn = getattr(model_file, which)
         if fn is None:
             continue
-        engine.trace(fn, model_file.args, model_file.kwargs)
+        if observed_run:
+            engine.trace(fn, model_file.args, model_file.kwargs)
         recorder.structure(which, fn, model_file.args, model_file.kwargs, fields_of=engine.structure_fields())
 
 
@@ -146,8 +152,8 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
 
     file, entry = command.get("file"), command.get("entry", "trace")
     seed, detail = command.get("seed", 0), command.get("detail", "steps")
-    if entry not in ("trace", "svi") or detail not in DETAILS or not isinstance(seed, int):
-        channel.control("refused", command="run", reason="entry must be trace or svi, detail sites or steps, "
+    if entry not in ENTRIES or detail not in DETAILS or not isinstance(seed, int):
+        channel.control("refused", command="run", reason="entry must be trace, svi or structure, detail sites or steps, "
                                                          "seed an int")
         return "refused"
     try:  # (the command reader cleared the requests as it read this run command)
@@ -183,8 +189,8 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
             model_file = load_model_file(file)
             settings = dict(model_file.svi)
             settings.update(command.get("svi") or {})
-            if entry == "trace":
-                _trace_entry(model_file, recorder, engine)
+            if entry in ("trace", "structure"):
+                _trace_entry(model_file, recorder, engine, observed_run=entry == "trace")
             else:
                 _svi_entry(model_file, settings, recorder, commands, engine)
     except (RunStopped, KeyboardInterrupt) as stop:

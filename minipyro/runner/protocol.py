@@ -1,6 +1,6 @@
 """The runner's channel: one JSON object per line on a pipe each way (DESIGN section 6).
 
-In, commands: ``{"cmd": "run", "file": ..., "entry": "trace"|"svi", "seed": 0, "svi": {...},
+In, commands: ``{"cmd": "run", "file": ..., "entry": "trace"|"svi"|"structure", "seed": 0, "svi": {...},
 "detail": "sites"|"steps", "breakpoints": [...], "start_paused": false}``, ``step``,
 ``step_message``, ``step_out``, ``continue``, ``pause``, ``stop``, ``set_breakpoints``
 (``"breakpoints": [...]``), ``capture`` (record the next SVI step in full), ``quit``.
