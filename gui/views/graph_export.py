@@ -3,6 +3,7 @@ without a window (the model runs in the runner's child process, as in the app)."
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 
 def export_graph(file, out, include_guide: bool = True) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    gc.disable()  # a one-shot command: reading a big model's structure would start it again and again
     from PySide6.QtWidgets import QApplication
 
     from minipyro.runner.cli import format_error

@@ -17,9 +17,20 @@ def _trace_with_provenance(fn, args, kwargs):
     import pyro
     from pyro import poutine
     from pyro.infer.inspect import TrackProvenance
+    from pyro.ops.provenance import ProvenanceTensor
+
+    from ..provenance import FastProvenanceTensor
+
+    class FastTrackProvenance(TrackProvenance):
+        """Pyro's rules for which sites start a provenance, with the cheaper tensor."""
+
+        def _postprocess_message(self, msg):
+            super()._postprocess_message(msg)
+            if type(msg["value"]) is ProvenanceTensor:
+                msg["value"] = FastProvenanceTensor(msg["value"]._t, msg["value"]._provenance)
 
     with torch.random.fork_rng(), torch.no_grad(), pyro.validation_enabled(False):
-        with TrackProvenance():
+        with FastTrackProvenance():
             return poutine.trace(fn).get_trace(*args, **kwargs)
 
 
@@ -28,18 +39,18 @@ def _upstream_of_sites(nodes) -> dict:
     ``get_model_relations`` reads them, keyed by kind as :func:`minipyro.structure.relations_of_trace` wants."""
     import pyro
     from pyro.infer.inspect import site_is_deterministic
-    from pyro.ops.provenance import get_provenance
     from pyro.poutine.util import site_is_subsample
 
+    from ..provenance import LogProbProvenance
     from ..structure import PYRO
 
-    upstream = {}
+    upstream, log_prob_provenance = {}, LogProbProvenance()
     with pyro.validation_enabled(False):  # checks of the values, which tell nothing about provenance
         for name, site in nodes.items():
             if site["type"] != "sample" or site_is_subsample(site):
                 continue
             fn = site["fn"].base_dist if site_is_deterministic(site) else site["fn"]
-            upstream[name] = {PYRO: set(get_provenance(fn.log_prob(site["value"]))) - {name}}
+            upstream[name] = {PYRO: set(log_prob_provenance(fn, site["value"])) - {name}}
     return upstream
 
 
@@ -59,9 +70,10 @@ def structure_fields(fn, args=(), kwargs=None) -> dict:
     sizes and membership of its vectorised plates. Runs the model once, unseen."""
     from pyro.poutine.util import site_is_subsample
 
+    from ..structure import collection_paused
     from .pyro_mode import _pyro_unseen
 
-    with _pyro_unseen():
+    with _pyro_unseen(), collection_paused():
         nodes = _trace_with_provenance(fn, args, kwargs or {}).nodes
         relations = pyro_relations(fn, nodes=nodes)
     plates, site_plates = {}, {}
