@@ -8,7 +8,6 @@ schema) → a graph (a ``networkx.DiGraph``) that a renderer can draw.
 from __future__ import annotations
 
 import contextlib
-import gc
 import io
 import random
 
@@ -17,6 +16,7 @@ import torch
 from pyro.distributions import ExpandedDistribution, Independent, MaskedDistribution, validation_enabled
 from pyro.ops.provenance import detach_provenance, get_provenance
 
+from .gcpause import collection_paused
 from .graph import graph_from_relations
 from .handlers import trace
 from .params import PARAM_STORE
@@ -88,19 +88,6 @@ def unseen():
     finally:
         np.random.set_state(numpy_state)
         random.setstate(python_state)
-
-
-@contextlib.contextmanager
-def collection_paused():
-    """No cyclic garbage collection meanwhile: tracing 10 000 sites allocates enough objects to
-    start it again and again, for nearly half the time, and frees nothing it could."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @contextlib.contextmanager

@@ -10,11 +10,14 @@ stands for the rest.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import networkx as nx
 
+from minipyro.gcpause import collection_paused
 from minipyro.observe.site_groups import CHAIN_LABEL, SiteGroup, group_sites
 
-from .graph_layout import graph_of_structure, layout
+from .graph_layout import Layout, Obstacles, graph_of_structure, layout
 
 PAGE_SIZE = 25  # members shown by one click on a group
 GAP_BETWEEN_PROGRAMS = 120.0
@@ -31,6 +34,8 @@ def groups_of_structure(event: dict) -> list:
 
 def collapsed(graph: nx.DiGraph, groups: list, shown: dict | None = None) -> nx.DiGraph:
     """``graph`` with each group's members beyond the first ``shown[index]`` merged into one node."""
+    if not groups:
+        return graph
     shown = shown or {}
     holder = {}
     result = nx.DiGraph(**graph.graph)
@@ -69,10 +74,28 @@ def members_of(node_data: dict) -> tuple:
     return group.members[node_data["first_hidden"]:] if group else ()
 
 
+@dataclass
+class Program:
+    """A model's or a guide's drawing: its layout at ``left``, its groups, and for each edge
+    the node it must bend around (None: straight)."""
+
+    which: str
+    placed: Layout
+    groups: list
+    left: float
+    bends: dict
+
+
 def plan(structures: dict, shown: dict) -> list:
-    """What the panel draws, side by side: [(which, Layout, groups, left)] for the model and the
-    guide. ``shown``: (which, group index) → members drawn one by one. Pure, so it can run off
-    the GUI thread."""
+    """What the panel draws, side by side: a :class:`Program` for the model and for the guide.
+    ``shown``: (which, group index) → members drawn one by one. Pure, so it can run off the GUI
+    thread (with the garbage collector paused: a full pass over 10 000 sites' objects would hold
+    the GIL, and so the GUI, for a third of a second)."""
+    with collection_paused():
+        return _plan(structures, shown)
+
+
+def _plan(structures: dict, shown: dict) -> list:
     result, left = [], 0.0
     for which in ("model", "guide"):
         event = structures.get(which)
@@ -85,6 +108,8 @@ def plan(structures: dict, shown: dict) -> list:
         holder = {site: node for node, data in graph.nodes(data=True) for site in members_of(data)}
         sites = list(relations.get("param_constraint", {})) + list(relations["sample_dist"])
         placed = layout(graph, list(dict.fromkeys(holder.get(site, site) for site in sites)))
-        result.append((which, placed, groups, left))
+        obstacles = Obstacles(placed.positions)
+        bends = {(a, b): obstacles.in_the_way(a, b) for a, b in placed.graph.edges if a != b}
+        result.append(Program(which, placed, groups, left, bends))
         left += placed.width + GAP_BETWEEN_PROGRAMS
     return result

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 from dataclasses import dataclass
 
 import networkx as nx
@@ -162,18 +163,25 @@ class Obstacles:
     def in_the_way(self, source, target):
         """A node (other than the ends) that the straight edge would pass through, if any."""
         (x1, y1), (x2, y2) = self.positions[source], self.positions[target]
-        length2 = (x2 - x1) ** 2 + (y2 - y1) ** 2 or 1.0
-        low, high = min(y1, y2) - NODE_HEIGHT, max(y1, y2) + NODE_HEIGHT
+        dx, dy = x2 - x1, y2 - y1
+        length2 = dx ** 2 + dy ** 2 or 1.0
+        a, b = NODE_WIDTH / 2, NODE_HEIGHT / 2
         for x in self.xs[bisect.bisect_left(self.xs, min(x1, x2)):bisect.bisect_right(self.xs, max(x1, x2))]:
+            low, high = min(y1, y2) - NODE_HEIGHT, max(y1, y2) + NODE_HEIGHT
+            if dx:  # only nodes this close (vertically) to where the line crosses the column can be hit
+                slope = dy / dx
+                line_y = y1 + (x - x1) * slope
+                reach = 1.35 * (1 + slope ** 2) / math.sqrt(slope ** 2 / a ** 2 + 1 / b ** 2) + 1.0
+                low, high = max(low, line_y - reach), min(high, line_y + reach)
             column = self.columns[x]
             for y, node in column[bisect.bisect_left(self.column_ys[x], low):]:
                 if y > high:
                     break
                 if node in (source, target):
                     continue
-                t = ((x - x1) * (x2 - x1) + (y - y1) * (y2 - y1)) / length2
+                t = ((x - x1) * dx + (y - y1) * dy) / length2
                 if 0.05 < t < 0.95:
-                    px, py = x1 + t * (x2 - x1), y1 + t * (y2 - y1)
-                    if ((px - x) / (NODE_WIDTH / 2)) ** 2 + ((py - y) / (NODE_HEIGHT / 2)) ** 2 < 1.8:
+                    px, py = x1 + t * dx, y1 + t * dy
+                    if ((px - x) / a) ** 2 + ((py - y) / b) ** 2 < 1.8:
                         return node
         return None

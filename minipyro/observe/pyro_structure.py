@@ -70,7 +70,7 @@ def structure_fields(fn, args=(), kwargs=None) -> dict:
     sizes and membership of its vectorised plates. Runs the model once, unseen."""
     from pyro.poutine.util import site_is_subsample
 
-    from ..structure import collection_paused
+    from ..gcpause import collection_paused
     from .pyro_mode import _pyro_unseen
 
     with _pyro_unseen(), collection_paused():

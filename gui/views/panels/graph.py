@@ -9,13 +9,15 @@ from the camera nodes are drawn without their text, so the window never freezes.
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
 import time
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
-from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsScene, QGraphicsView, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsRectItem, QGraphicsScene,
+                               QGraphicsView, QHeaderView, QLabel,
                                QMenu, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from minipyro.observe.site_groups import CHAIN_LABEL, plate_hints
@@ -24,29 +26,31 @@ from resources import examples_dir
 from ...models import text
 from ...models.events import KIND_CODES
 from ...models.graph_groups import PAGE_SIZE, members_of, plan
-from ...models.graph_layout import NODE_HEIGHT, NODE_WIDTH, Obstacles
+from ...models.graph_layout import NODE_HEIGHT, NODE_WIDTH
 from ..palette import colors
 from ..rows_model import RowsModel
 
 STACK_OFFSET = 5.0  # how far each sheet of a stack sits behind the one in front
 SYNC_LIMIT = 400  # graphs with more sites than this are planned off the GUI thread
 SLICE_SECONDS = 0.012  # drawing work done per turn of the GUI loop
-EDGES_PER_ITEM = 150  # edges share path items, in chunks the scene can still cull
+EDGES_PER_ITEM = 100  # edges share path items, in chunks the scene can still cull
 TEXT_DETAIL = 0.35  # below this zoom, nodes are drawn without their text
+OVERVIEW_CHUNK = 1000  # nodes per path of a big graph's overview
+BIG_GRAPH = 2000  # programs with more nodes than this are drawn as an overview when zoomed out
 PLATE_LESSON = "loop_vs_plate.py"
 
 
 class NodeItem(QGraphicsEllipseItem):
     """A sample site (an ellipse), a param (plain text) or a group of sites (a stack), clickable."""
 
-    def __init__(self, panel, which: str, name: str, data: dict, centre):
+    def __init__(self, panel, which: str, name: str, data: dict, centre, palette=None):
         super().__init__(-NODE_WIDTH / 2, -NODE_HEIGHT / 2, NODE_WIDTH, NODE_HEIGHT)
         self.panel, self.which, self.name, self.data = panel, which, name, data
         self.setPos(*centre)
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.PointingHandCursor)
         self.highlighted = False
-        self.restyle()
+        self.restyle(palette)
 
     @property
     def kind(self) -> str:
@@ -75,8 +79,8 @@ class NodeItem(QGraphicsEllipseItem):
         dist = self.data.get("dist") or ""
         return f"{dist}  {self.group.index_range()}" if self.group is not None else dist
 
-    def restyle(self) -> None:
-        palette = colors()
+    def restyle(self, palette=None) -> None:
+        palette = palette or colors()
         pen = QPen(palette["accent"] if self.highlighted else palette["text"], 3 if self.highlighted else 1.2)
         if self.kind == "deterministic":
             pen.setStyle(Qt.DashLine)
@@ -86,12 +90,6 @@ class NodeItem(QGraphicsEllipseItem):
         fill = {"observed": palette["border"], "latent": palette["panel"], "deterministic": palette["panel"],
                 "param": palette["window"]}[self.kind]
         self.setBrush(QBrush(fill))
-
-    def boundingRect(self):
-        rect = super().boundingRect()
-        if self.group is not None:
-            rect = rect.adjusted(0, -2 * STACK_OFFSET, 2 * STACK_OFFSET, 0)
-        return rect
 
     def paint(self, painter, option, widget=None):
         if self.group is not None:  # the sheets behind: this node stands for many
@@ -120,11 +118,15 @@ class NodeItem(QGraphicsEllipseItem):
     def mousePressEvent(self, event):
         if event.button() != Qt.LeftButton:
             return super().mousePressEvent(event)
+        self.activate()
+        event.accept()
+
+    def activate(self):
+        """What a click does: a group shows its next page, a site travels to its events."""
         if self.group is not None:
             self.panel.expand(self.which, self.data["group_index"])
         else:
             self.panel.sigSiteClicked.emit(self.which, self.name)
-        event.accept()
 
     def contextMenuEvent(self, event):
         if self.group is None:
@@ -144,6 +146,17 @@ class NodeItem(QGraphicsEllipseItem):
         super().hoverEnterEvent(event)
 
 
+class GroupItem(NodeItem):
+    """A group of sites, drawn as a stack: its sheets reach beyond the ellipse."""
+
+    def boundingRect(self):
+        return super().boundingRect().adjusted(0, -2 * STACK_OFFSET, 2 * STACK_OFFSET, 0)
+
+
+def node_item(panel, which: str, name: str, data: dict, centre, palette) -> NodeItem:
+    return (GroupItem if data.get("group") is not None else NodeItem)(panel, which, name, data, centre, palette)
+
+
 class GraphView(QGraphicsView):
     def __init__(self, scene, parent=None):
         super().__init__(scene, parent)
@@ -153,9 +166,13 @@ class GraphView(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
         self.setOptimizationFlags(QGraphicsView.DontSavePainterState | QGraphicsView.DontAdjustForAntialiasing)
 
+    sigZoomed = Signal()
+    sigBackgroundClicked = Signal(QPointF)  # a click on no item, in scene coordinates
+
     def wheelEvent(self, event):
         factor = 1.15 if event.angleDelta().y() > 0 else 1 / 1.15
         self.scale(factor, factor)
+        self.sigZoomed.emit()
 
     def keyPressEvent(self, event):
         if event.key() == Qt.Key_F:
@@ -163,16 +180,23 @@ class GraphView(QGraphicsView):
         else:
             super().keyPressEvent(event)
 
+    def mousePressEvent(self, event):
+        if event.button() == Qt.LeftButton and self.itemAt(event.position().toPoint()) is None:
+            self.sigBackgroundClicked.emit(self.mapToScene(event.position().toPoint()))
+        super().mousePressEvent(event)
+
     def fit(self):
-        rect = self.scene().itemsBoundingRect().adjusted(-20, -20, 20, 20)
+        rect = self.sceneRect().adjusted(-20, -20, 20, 20)  # the panel's, not itemsBoundingRect: O(items)
         if not rect.isEmpty():
             self.fitInView(rect, Qt.KeepAspectRatio)
+            self.sigZoomed.emit()
 
 
 class GraphPanel(QWidget):
     sigSiteClicked = Signal(str, str)  # which ("model" or "guide"), site name
     sigOpenLesson = Signal(str)  # a lesson's path (the plate hint's link)
-    sigBuilt = Signal()  # the scene holds the whole graph
+    sigDrawn = Signal()  # every node and edge is on screen (a big graph's nodes as an overview)
+    sigBuilt = Signal()  # the scene holds the whole graph, every node clickable
     _sigPlanned = Signal(int, object)  # from the planning thread: generation, plan
 
     def __init__(self, session, parent=None):
@@ -190,8 +214,17 @@ class GraphPanel(QWidget):
         self._slices = None
         self._highlighted: list = []
         self._site_shapes: dict | None = None
+        self._gc_was_enabled = False
+        self._arrowheads: list = []
+        self._containers: list = []
+        self.detailed = True  # zoomed in enough to read nodes (a big graph hides them otherwise)
         self.scene = QGraphicsScene(self)
+        # No BSP index: building one for 10 000 nodes stalls the first paint, and painting walks
+        # the items' tree, where the hidden nodes of a zoomed-out big graph are one item.
+        self.scene.setItemIndexMethod(QGraphicsScene.NoIndex)
         self.view = GraphView(self.scene)
+        self.view.sigZoomed.connect(self._on_zoom)
+        self.view.sigBackgroundClicked.connect(self._on_background_click)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setTextFormat(Qt.RichText)
@@ -249,19 +282,29 @@ class GraphPanel(QWidget):
         self.structures = dict(structures)
         self._rebuild(wait=wait)
 
-    def expand(self, which: str, index: int, count: int = PAGE_SIZE) -> None:
+    def expand(self, which: str, index: int, count: int = PAGE_SIZE, wait: bool = False) -> None:
         """Draw ``count`` more members of a group one by one."""
         self.shown[(which, index)] = self.shown.get((which, index), 0) + count
-        self._rebuild(wait=False)
+        self._rebuild(wait=wait)
 
-    def collapse(self, which: str, index: int) -> None:
+    def collapse(self, which: str, index: int, wait: bool = False) -> None:
         self.shown.pop((which, index), None)
-        self._rebuild(wait=False)
+        self._rebuild(wait=wait)
+
+    def _resume_collection(self) -> None:
+        if self._gc_was_enabled:
+            self._gc_was_enabled = False
+            if len(self.nodes) > BIG_GRAPH:
+                # The items of a big graph live as long as it is shown: out of the collector's
+                # way (gc.freeze), so that no full pass over them ever stalls the GUI (0.4 s).
+                gc.freeze()
+            gc.enable()
 
     def _rebuild(self, wait: bool = True):
         self._generation += 1
         self._timer.stop()
         self._slices = None
+        self._resume_collection()
         structures = dict(self.structures)
         shown = dict(self.shown)
         sites = sum(len(e["relations"]["sample_dist"]) for e in structures.values())
@@ -294,16 +337,22 @@ class GraphPanel(QWidget):
 
     def _start_drawing(self, plan) -> None:
         self.building = True
+        # No garbage collection while the items are made: a full pass over their wrappers would
+        # stall the GUI for a third of a second, and there is nothing to collect meanwhile.
+        self._gc_was_enabled = self._gc_was_enabled or gc.isenabled()
+        gc.disable()
         self.scene.clear()
         self.nodes, self.layouts, self.holder, self._highlighted = {}, {}, {}, []
-        self.groups = {which: groups for which, _, groups, _ in plan}
+        self._arrowheads, self._containers = [], []
+        self.view.viewport().setUpdatesEnabled(False)  # one paint when all is there, not one per slice
+        self.groups = {program.which: program.groups for program in plan}
         self._show_hints()
         self._slices = self._draw(plan)
 
     def _finish(self) -> None:
         self._slices = None
         self.building = False
-        self._needs_fit = True
+        self._resume_collection()
         self._fit_if_shown()
         self._on_step(self.session.current if len(self.session.events) else -1)
         self.sigBuilt.emit()
@@ -311,23 +360,89 @@ class GraphPanel(QWidget):
     def _draw(self, plan):
         """The scene, built a little at a time: a generator that yields between pieces of work."""
         palette = colors()
-        for which, placed, groups, left in plan:
-            self.layouts[which] = (placed, left)
+        self.scene.setSceneRect(_scene_rect(plan))
+        self._needs_fit = True
+        self._fit_if_shown()  # now, so that a big graph's nodes are made hidden if they will be
+        for program in plan:
+            placed, left = program.placed, program.left
+            self.layouts[program.which] = (placed, left)
             for node, data in placed.graph.nodes(data=True):
                 for site in (members_of(data) or (node,)):
-                    self.holder[(which, site)] = node
-            self._draw_title(which, left, palette)
+                    self.holder[(program.which, site)] = node
+            self._draw_title(program.which, left, palette)
             self._draw_plates(placed, left, palette)
             yield
-            yield from self._draw_edges(placed, left, palette)
-            for count, (name, (x, y)) in enumerate(placed.positions.items()):
-                item = NodeItem(self, which, name, placed.graph.nodes[name], (left + x, y))
-                item.setZValue(2)
-                self.scene.addItem(item)
-                self.nodes[(which, name)] = item
-                if count % 50 == 49:
-                    yield
+            yield from self._draw_edges(placed, left, program.bends, palette)
+            if _is_big(program):
+                yield from self._draw_overview(program, palette)
+            else:
+                yield from self._draw_nodes(program, palette)
+        self.view.viewport().setUpdatesEnabled(True)
+        self.sigDrawn.emit()
+        for program in plan:
+            if _is_big(program):
+                yield from self._draw_nodes(program, palette)
         yield from self._link_guide_to_model(palette)
+
+    def _draw_nodes(self, program, palette):
+        container = None
+        if _is_big(program):  # its nodes under one item, hidden when zoomed out: painting skips them all
+            container = QGraphicsRectItem()
+            container.setFlag(QGraphicsItem.ItemHasNoContents)
+            container.setZValue(2)
+            container.setVisible(self.detailed)
+            self.scene.addItem(container)
+            self._containers.append(container)
+        for count, (name, (x, y)) in enumerate(program.placed.positions.items()):
+            item = node_item(self, program.which, name, program.placed.graph.nodes[name],
+                             (program.left + x, y), palette)
+            item.setZValue(2)
+            if container is None:
+                self.scene.addItem(item)
+            else:
+                item.setParentItem(container)
+            self.nodes[(program.which, name)] = item
+            if count % 16 == 15:
+                yield
+
+    def _draw_overview(self, program, palette):
+        """A big graph's nodes as one path per kind: what shows when zoomed out (the nodes'
+        own items, 10 000 of them, are hidden then: painting them would make panning jerky)."""
+        paths = {}
+        for count, (name, (x, y)) in enumerate(program.placed.positions.items()):
+            if count % OVERVIEW_CHUNK == OVERVIEW_CHUNK - 1:
+                yield from self._add_overview_paths(paths, palette)
+                paths = {}
+            data = program.placed.graph.nodes[name]
+            kind = data["type"] if data["type"] != "sample" else ("observed" if data["observed"] else "latent")
+            paths.setdefault(kind, QPainterPath()).addRect(  # boxes: far cheaper to fill than ellipses
+                QRectF(program.left + x - NODE_WIDTH / 2, y - NODE_HEIGHT / 2, NODE_WIDTH, NODE_HEIGHT))
+        yield from self._add_overview_paths(paths, palette)
+
+    def _add_overview_paths(self, paths, palette):
+        fills = {"observed": palette["border"], "latent": palette["panel"], "deterministic": palette["panel"],
+                 "param": palette["window"]}
+        for kind, path in paths.items():
+            self.scene.addPath(path, QPen(palette["text"], 1.2), QBrush(fills[kind])).setZValue(1.5)
+            yield
+
+    def _on_zoom(self):
+        detailed = self.view.transform().m11() >= TEXT_DETAIL
+        if detailed != self.detailed:
+            self.detailed = detailed
+            self.view.setRenderHint(QPainter.Antialiasing, detailed)  # thousands of edges paint in time
+            for item in self._arrowheads + self._containers:
+                item.setVisible(detailed)
+
+    def _on_background_click(self, point: QPointF):
+        """A click on a big graph's overview: the node under it, as if its item were there."""
+        for which, (placed, left) in self.layouts.items():
+            for name, (x, y) in placed.positions.items():
+                if ((point.x() - left - x) / (NODE_WIDTH / 2)) ** 2 + ((point.y() - y) / (NODE_HEIGHT / 2)) ** 2 <= 1:
+                    item = self.nodes.get((which, name))
+                    if item is not None:
+                        item.activate()
+                    return
 
     def _draw_title(self, which, left, palette):
         title = self.scene.addText(which)
@@ -369,10 +484,9 @@ class GraphPanel(QWidget):
             size.setDefaultTextColor(palette["text"])
             size.setPos(rect.right() - size.boundingRect().width() - 4, rect.bottom() - size.boundingRect().height())
 
-    def _draw_edges(self, placed, left, palette):
+    def _draw_edges(self, placed, left, bends, palette):
         """Edges in chunks: one path for the lines and one for the arrowheads per chunk."""
         pen = QPen(palette["text"], 1.3)
-        obstacles = Obstacles(placed.positions)
         lines, heads, count = QPainterPath(), QPainterPath(), 0
         for source, target, data in placed.graph.edges(data=True):
             if source == target:
@@ -381,7 +495,7 @@ class GraphPanel(QWidget):
             (x1, y1), (x2, y2) = placed.positions[source], placed.positions[target]
             start, end = _ellipse_edge(QPointF(left + x1, y1), QPointF(left + x2, y2))
             lines.moveTo(start)
-            blocker = obstacles.in_the_way(source, target)
+            blocker = bends[(source, target)]
             if blocker is None:
                 lines.lineTo(end)
             else:  # bend around a node the straight line would cross
@@ -403,7 +517,10 @@ class GraphPanel(QWidget):
     def _add_edge_paths(self, lines, heads, pen, palette):
         if not lines.isEmpty():
             self.scene.addPath(lines, pen).setZValue(1)
-            self.scene.addPath(heads, pen, QBrush(palette["text"])).setZValue(1)
+            item = self.scene.addPath(heads, pen, QBrush(palette["text"]))
+            item.setZValue(1)
+            item.setVisible(self.detailed)  # too small to see when zoomed out
+            self._arrowheads.append(item)
 
     def _draw_self_loop(self, centre, left, label, pen, palette):
         """An arc from a group's top back into it, marked with what it means."""
@@ -508,7 +625,7 @@ class GraphPanel(QWidget):
     # Export ----------------------------------------------------------------------
     def export(self, path: str) -> None:
         """Save the graph as SVG or PNG (by the file's extension)."""
-        rect = self.scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
+        rect = self.scene.sceneRect().adjusted(-20, -20, 20, 20)
         if str(path).lower().endswith(".svg"):
             from PySide6.QtSvg import QSvgGenerator
 
@@ -527,6 +644,24 @@ class GraphPanel(QWidget):
         painter.end()
         if not str(path).lower().endswith(".svg"):
             image.save(str(path))
+
+
+def _is_big(program) -> bool:
+    return len(program.placed.positions) > BIG_GRAPH
+
+
+def _scene_rect(plan) -> QRectF:
+    """What the programs cover: their nodes and plates, titles above, self-loops and the
+    guide's links below (without asking the scene, which would visit every item)."""
+    rect = QRectF()
+    for program in plan:
+        placed = program.placed
+        lefts = [x - NODE_WIDTH / 2 for x, _ in placed.positions.values()] + [box.left for box in placed.plates]
+        tops = [y - NODE_HEIGHT / 2 - 90 for _, y in placed.positions.values()] + [box.top for box in placed.plates]
+        rect = rect.united(QRectF(QPointF(program.left + min(lefts, default=0.0), min(min(tops, default=0.0), -45.0)),
+                                  QPointF(program.left + placed.width + NODE_WIDTH / 2 + 10,
+                                          placed.height + NODE_HEIGHT / 2 + 90)))
+    return rect
 
 
 CONSTRAINT_NAMES = {"Real()": "real", "GreaterThan(lower_bound=0.0)": "positive", "Simplex()": "simplex",
