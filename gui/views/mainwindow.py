@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.console.sigOpenLocation.connect(self.source.show_location)
         self.call_stack.sigOpenLocation.connect(self.source.show_location)
         self.graph.sigSiteClicked.connect(self.debug.travel_to_site)
+        self.graph.sigOpenLesson.connect(self._show_lesson)
         self.svi.sigRun.connect(lambda settings: self.run("svi", svi_settings=settings))
         self.svi.sigCommand.connect(self._on_svi_command)
 
@@ -135,6 +136,11 @@ class MainWindow(QMainWindow):
         for name, enabled in self.debug.enabled(self.model_path is not None).items():
             self.actions_by_name[name].setEnabled(enabled)
         self.svi.set_run_state(self.bridge.state)
+
+    def _show_lesson(self, path) -> None:
+        """A lesson's text beside the open model (the graph's plate hint links to one)."""
+        self.lesson.show_file(path)
+        self.docks["Lesson"].raise_()
 
     # Opening -------------------------------------------------------------------------
     def open_model(self, path) -> None:

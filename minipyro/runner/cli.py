@@ -34,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, help="SVI learning rate (default: the file's svi dict, else 0.01)")
     parser.add_argument("--optimizer", help="SVI optimiser, e.g. Adam, ClippedAdam (default: the file's, else Adam)")
     parser.add_argument("--elbo", help="SVI ELBO, e.g. Trace_ELBO (default: the file's, else Trace_ELBO)")
+    parser.add_argument("--all-sites", action="store_true",
+                        help="list every site in the table (default: repeated sites obs_0, obs_1, ... as one row)")
 
 
 def format_error(event: dict) -> str:
@@ -137,7 +139,7 @@ def run(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> in
     if controller.status != "ok":
         stderr.write(f"minipyro-studio: {path}: the run ended with status '{controller.status}'\n")
         return EXIT_FAILED
-    stdout.write("\n" + site_table(events) + "\n")
+    stdout.write("\n" + site_table(events, all_sites=getattr(options, "all_sites", False)) + "\n")
     steps = [e for e in events if e["kind"] == "svi_step"]
     if steps:
         first, last = steps[0]["loss"], steps[-1]["loss"]

@@ -10,8 +10,8 @@ import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
-                               QListWidget, QListWidgetItem, QPushButton, QSlider, QSpinBox, QSplitter, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QListWidget, QListWidgetItem, QPushButton, QSlider, QSpinBox, QSplitter, QTableView,
+                               QVBoxLayout, QWidget)
 
 from minipyro.runner.modelfile import ELBOS, OPTIMIZERS, SVI_DEFAULTS, read_info
 
@@ -19,6 +19,7 @@ from ...models import text
 from ...models.smoothing import robust_range
 from ...models.svi_runs import SviRun, SviRuns
 from ..palette import colors
+from ..rows_model import RowsModel
 
 REDRAW_INTERVAL_MS = 33  # at most ~30 redraws a second, however fast the steps arrive
 
@@ -114,11 +115,11 @@ class SviPanel(QWidget):
 
         self.run_list = QListWidget()
         self.run_list.setMaximumWidth(260)
-        self.param_table = QTableWidget(0, 4)
-        self.param_table.setHorizontalHeaderLabels(["param", "shape", "constraint", "value"])
+        self.param_rows = RowsModel(["param", "shape", "constraint", "value"], self)
+        self.param_table = QTableView()
+        self.param_table.setModel(self.param_rows)
         self.param_table.verticalHeader().hide()
         self.param_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.Stretch)
-        self.param_table.setEditTriggers(QTableWidget.NoEditTriggers)
         side = QSplitter(Qt.Vertical)
         side.addWidget(self.run_list)
         side.addWidget(self.param_table)
@@ -302,11 +303,10 @@ class SviPanel(QWidget):
         if run is None:
             return
         constraints = self.model.constraints
-        self.param_table.setRowCount(len(run.param_summaries))
-        for row, (name, summary) in enumerate(sorted(run.param_summaries.items())):
-            shape = text.shape(summary.get("shape", [])) if isinstance(summary, dict) else ""
-            for column, value in enumerate((name, shape, constraints.get(name, ""), text.value(summary, long=True))):
-                self.param_table.setItem(row, column, QTableWidgetItem(value))
+        self.param_rows.set_rows(
+            (name, text.shape(summary.get("shape", [])) if isinstance(summary, dict) else "",
+             constraints.get(name, ""), text.value(summary, long=True))
+            for name, summary in sorted(run.param_summaries.items()))
 
     def _on_mouse(self, event):
         position = event[0]
