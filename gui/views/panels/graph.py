@@ -164,7 +164,7 @@ class GraphView(QGraphicsView):
         self.setDragMode(QGraphicsView.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
         self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
-        self.setOptimizationFlags(QGraphicsView.DontSavePainterState | QGraphicsView.DontAdjustForAntialiasing)
+        self.setOptimizationFlags(QGraphicsView.DontAdjustForAntialiasing)
 
     sigZoomed = Signal()
     sigBackgroundClicked = Signal(QPointF)  # a click on no item, in scene coordinates
