@@ -67,7 +67,8 @@ def pyro_relations(fn, args=(), kwargs=None, nodes=None) -> dict:
 
 def structure_fields(fn, args=(), kwargs=None) -> dict:
     """What a ``structure`` event carries, for a Pyro model: ``get_model_relations``'s dict and the
-    sizes and membership of its vectorised plates. Runs the model once, unseen."""
+    sizes and membership of its vectorised plates. Runs the model once, unseen. (No
+    ``deterministic_relations``: they would repeat the relations, and a reader falls back on them.)"""
     from pyro.poutine.util import site_is_subsample
 
     from ..gcpause import collection_paused
@@ -84,5 +85,4 @@ def structure_fields(fn, args=(), kwargs=None) -> dict:
         site_plates[name] = [frame.name for frame in frames]
         for frame in frames:
             plates[frame.name] = frame.full_size if getattr(frame, "full_size", None) else frame.size
-    return {"relations": relations, "deterministic_relations": relations, "plates": plates,
-            "site_plates": site_plates}
+    return {"relations": relations, "plates": plates, "site_plates": site_plates}
