@@ -21,6 +21,7 @@ from .graph_layout import Layout, Obstacles, graph_of_structure, layout
 
 PAGE_SIZE = 25  # members shown by one click on a group
 GAP_BETWEEN_PROGRAMS = 120.0
+STRAIGHT_EDGES_ABOVE = 2000  # nodes: a graph this big is read zoomed out, where bends would not show
 
 
 def group_node(index: int, group: SiteGroup) -> str:
@@ -77,7 +78,7 @@ def members_of(node_data: dict) -> tuple:
 @dataclass
 class Program:
     """A model's or a guide's drawing: its layout at ``left``, its groups, and for each edge
-    the node it must bend around (None: straight)."""
+    the node it must bend around (absent or None: straight)."""
 
     which: str
     placed: Layout
@@ -108,8 +109,10 @@ def _plan(structures: dict, shown: dict) -> list:
         holder = {site: node for node, data in graph.nodes(data=True) for site in members_of(data)}
         sites = list(relations.get("param_constraint", {})) + list(relations["sample_dist"])
         placed = layout(graph, list(dict.fromkeys(holder.get(site, site) for site in sites)))
-        obstacles = Obstacles(placed.positions)
-        bends = {(a, b): obstacles.in_the_way(a, b) for a, b in placed.graph.edges if a != b}
+        bends = {}
+        if len(placed.positions) <= STRAIGHT_EDGES_ABOVE:
+            obstacles = Obstacles(placed.positions)
+            bends = {(a, b): obstacles.in_the_way(a, b) for a, b in placed.graph.edges if a != b}
         result.append(Program(which, placed, groups, left, bends))
         left += placed.width + GAP_BETWEEN_PROGRAMS
     return result

@@ -120,3 +120,31 @@ def test_the_graph_command_draws_a_big_loop_collapsed(tmp_path):
     assert result.returncode == 0, result.stderr
     svg = out.read_text()
     assert "obs_i ×2 000" in svg and "0 … 1999" in svg and out.stat().st_size < 1_000_000
+
+
+def test_a_big_graph_zoomed_out_is_an_overview_that_still_answers_clicks(qtbot):
+    from PySide6.QtCore import QPointF
+
+    from gui.views.panels.graph import BIG_GRAPH
+
+    def distinct(data):  # names without numbers: nothing groups
+        x = minipyro.sample("root", Normal(0.0, 1.0))
+        for i in range(BIG_GRAPH + 100):
+            minipyro.sample("s" + "".join(chr(97 + int(d)) for d in str(i)), Normal(x, 1.0))
+
+    panel = panel_for(qtbot, distinct)
+    panel.resize(800, 600)
+    panel.show()
+    panel.view.fit()
+    assert len(panel.nodes) == BIG_GRAPH + 101 and not panel.detailed
+    assert all(item.isVisible() for item in panel._overview)
+    assert not any(item.isVisible() for item in panel.nodes.values())  # under their hidden parent
+    placed, left = panel.layouts["model"]
+    x, y = placed.positions["sbc"]
+    with qtbot.waitSignal(panel.sigSiteClicked) as clicked:
+        panel.view.sigBackgroundClicked.emit(QPointF(left + x, y))
+    assert clicked.args == ["model", "sbc"]
+    panel.view.resetTransform()
+    panel.view.sigZoomed.emit()
+    assert panel.detailed and panel.nodes[("model", "sbc")].isVisible()
+    assert not any(item.isVisible() for item in panel._overview)

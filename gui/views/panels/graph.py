@@ -217,6 +217,7 @@ class GraphPanel(QWidget):
         self._gc_was_enabled = False
         self._arrowheads: list = []
         self._containers: list = []
+        self._overview: list = []
         self.detailed = True  # zoomed in enough to read nodes (a big graph hides them otherwise)
         self.scene = QGraphicsScene(self)
         # No BSP index: building one for 10 000 nodes stalls the first paint, and painting walks
@@ -343,7 +344,7 @@ class GraphPanel(QWidget):
         gc.disable()
         self.scene.clear()
         self.nodes, self.layouts, self.holder, self._highlighted = {}, {}, {}, []
-        self._arrowheads, self._containers = [], []
+        self._arrowheads, self._containers, self._overview = [], [], []
         self.view.viewport().setUpdatesEnabled(False)  # one paint when all is there, not one per slice
         self.groups = {program.which: program.groups for program in plan}
         self._show_hints()
@@ -354,6 +355,7 @@ class GraphPanel(QWidget):
         self.building = False
         self._resume_collection()
         self._fit_if_shown()
+        self._show_detail()
         self._on_step(self.session.current if len(self.session.events) else -1)
         self.sigBuilt.emit()
 
@@ -420,10 +422,13 @@ class GraphPanel(QWidget):
         yield from self._add_overview_paths(paths, palette)
 
     def _add_overview_paths(self, paths, palette):
-        fills = {"observed": palette["border"], "latent": palette["panel"], "deterministic": palette["panel"],
-                 "param": palette["window"]}
+        # solid blocks, no outlines: thousands of them fill in a few milliseconds
+        fills = {"observed": palette["text"], "latent": palette["border"], "deterministic": palette["border"],
+                 "param": palette["muted"]}
         for kind, path in paths.items():
-            self.scene.addPath(path, QPen(palette["text"], 1.2), QBrush(fills[kind])).setZValue(1.5)
+            item = self.scene.addPath(path, QPen(Qt.NoPen), QBrush(fills[kind]))
+            item.setZValue(1.5)
+            self._overview.append(item)
             yield
 
     def _on_zoom(self):
@@ -431,8 +436,14 @@ class GraphPanel(QWidget):
         if detailed != self.detailed:
             self.detailed = detailed
             self.view.setRenderHint(QPainter.Antialiasing, detailed)  # thousands of edges paint in time
-            for item in self._arrowheads + self._containers:
-                item.setVisible(detailed)
+            self._show_detail()
+
+    def _show_detail(self):
+        """Zoomed in: nodes and arrowheads; zoomed out, or while the nodes are being made: the overview."""
+        for item in self._arrowheads + self._containers:
+            item.setVisible(self.detailed)
+        for item in self._overview:
+            item.setVisible(not self.detailed or self.building)
 
     def _on_background_click(self, point: QPointF):
         """A click on a big graph's overview: the node under it, as if its item were there."""
@@ -495,7 +506,7 @@ class GraphPanel(QWidget):
             (x1, y1), (x2, y2) = placed.positions[source], placed.positions[target]
             start, end = _ellipse_edge(QPointF(left + x1, y1), QPointF(left + x2, y2))
             lines.moveTo(start)
-            blocker = bends[(source, target)]
+            blocker = bends.get((source, target))
             if blocker is None:
                 lines.lineTo(end)
             else:  # bend around a node the straight line would cross
