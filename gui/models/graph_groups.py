@@ -17,7 +17,7 @@ import networkx as nx
 from minipyro.gcpause import collection_paused
 from minipyro.observe.site_groups import CHAIN_LABEL, SiteGroup, group_sites
 
-from .graph_layout import Layout, Obstacles, graph_of_structure, layout
+from .graph_layout import NODE_HEIGHT, NODE_WIDTH, Layout, Obstacles, graph_of_structure, layout
 
 PAGE_SIZE = 25  # members shown by one click on a group
 GAP_BETWEEN_PROGRAMS = 120.0
@@ -85,6 +85,8 @@ class Program:
     groups: list
     left: float
     bends: dict
+    holder: dict  # site -> the node drawn for it
+    bounds: tuple  # (left, top, right, bottom) of what is drawn: nodes, plates, room for titles and links
 
 
 def plan(structures: dict, shown: dict) -> list:
@@ -113,6 +115,14 @@ def _plan(structures: dict, shown: dict) -> list:
         if len(placed.positions) <= STRAIGHT_EDGES_ABOVE:
             obstacles = Obstacles(placed.positions)
             bends = {(a, b): obstacles.in_the_way(a, b) for a, b in placed.graph.edges if a != b}
-        result.append(Program(which, placed, groups, left, bends))
+        holder.update((node, node) for node, data in graph.nodes(data=True) if "group" not in data)
+        result.append(Program(which, placed, groups, left, bends, holder, _bounds(placed, left)))
         left += placed.width + GAP_BETWEEN_PROGRAMS
     return result
+
+
+def _bounds(placed: Layout, left: float) -> tuple:
+    lefts = [x - NODE_WIDTH / 2 for x, _ in placed.positions.values()] + [box.left for box in placed.plates]
+    tops = [y - NODE_HEIGHT / 2 - 90 for _, y in placed.positions.values()] + [box.top for box in placed.plates]
+    return (left + min(lefts, default=0.0), min(min(tops, default=0.0), -45.0),
+            left + placed.width + NODE_WIDTH / 2 + 10, placed.height + NODE_HEIGHT / 2 + 90)

@@ -60,7 +60,7 @@ def test_a_loop_is_drawn_as_one_stack_with_its_range(qtbot):
     assert set(placed.graph.edges) == {("latent_fairness", stack.name)}
     assert "obs_0 … obs_299" in panel.node_summary(stack)
     # the guide's latent links to the model's, by name; nothing in the guide stands for the group
-    assert panel.holder[("model", "obs_123")] == stack.name and ("guide", "obs_0") not in panel.holder
+    assert panel.holder["model"]["obs_123"] == stack.name and "obs_0" not in panel.holder["guide"]
 
 
 def test_a_click_shows_a_page_and_the_menu_all_of_them(qtbot):

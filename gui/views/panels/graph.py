@@ -206,7 +206,7 @@ class GraphPanel(QWidget):
         self.shown: dict = {}  # (which, group index) -> members drawn one by one
         self._needs_fit = False
         self.nodes: dict = {}  # (which, node) -> NodeItem
-        self.holder: dict = {}  # (which, site) -> the node drawn for it
+        self.holder: dict = {}  # which -> {site: the node drawn for it}
         self.layouts: dict = {}
         self.groups: dict = {}  # which -> [SiteGroup]
         self.building = False
@@ -368,9 +368,7 @@ class GraphPanel(QWidget):
         for program in plan:
             placed, left = program.placed, program.left
             self.layouts[program.which] = (placed, left)
-            for node, data in placed.graph.nodes(data=True):
-                for site in (members_of(data) or (node,)):
-                    self.holder[(program.which, site)] = node
+            self.holder[program.which] = program.holder
             self._draw_title(program.which, left, palette)
             self._draw_plates(placed, left, palette)
             yield
@@ -498,6 +496,7 @@ class GraphPanel(QWidget):
     def _draw_edges(self, placed, left, bends, palette):
         """Edges in chunks: one path for the lines and one for the arrowheads per chunk."""
         pen = QPen(palette["text"], 1.3)
+        pen.setCosmetic(len(placed.positions) > BIG_GRAPH)  # the same width at any zoom: far cheaper zoomed out
         lines, heads, count = QPainterPath(), QPainterPath(), 0
         for source, target, data in placed.graph.edges(data=True):
             if source == target:
@@ -558,7 +557,7 @@ class GraphPanel(QWidget):
             if which != "guide" or guide_node.kind == "param":
                 continue
             for site in (members_of(guide_node.data) or (name,)):
-                model_name = self.holder.get(("model", site))
+                model_name = self.holder.get("model", {}).get(site)
                 if model_name is None or (name, model_name) in linked:
                     continue
                 linked.add((name, model_name))
@@ -593,8 +592,8 @@ class GraphPanel(QWidget):
     def _on_step(self, step: int):
         state = self.session.state_at(step) if step >= 0 else None
         current = state.message.name if state and state.message else None
-        now = [self.nodes[(which, self.holder[(which, current)])] for which in ("model", "guide")
-               if (which, current) in self.holder and (which, self.holder[(which, current)]) in self.nodes]
+        held = {which: self.holder.get(which, {}).get(current) for which in ("model", "guide")}
+        now = [self.nodes[(which, node)] for which, node in held.items() if (which, node) in self.nodes]
         for item in self._highlighted:
             if item not in now:
                 item.highlighted = False
@@ -662,16 +661,11 @@ def _is_big(program) -> bool:
 
 
 def _scene_rect(plan) -> QRectF:
-    """What the programs cover: their nodes and plates, titles above, self-loops and the
-    guide's links below (without asking the scene, which would visit every item)."""
+    """What the programs cover (from their bounds: asking the scene would visit every item)."""
     rect = QRectF()
     for program in plan:
-        placed = program.placed
-        lefts = [x - NODE_WIDTH / 2 for x, _ in placed.positions.values()] + [box.left for box in placed.plates]
-        tops = [y - NODE_HEIGHT / 2 - 90 for _, y in placed.positions.values()] + [box.top for box in placed.plates]
-        rect = rect.united(QRectF(QPointF(program.left + min(lefts, default=0.0), min(min(tops, default=0.0), -45.0)),
-                                  QPointF(program.left + placed.width + NODE_WIDTH / 2 + 10,
-                                          placed.height + NODE_HEIGHT / 2 + 90)))
+        left, top, right, bottom = program.bounds
+        rect = rect.united(QRectF(QPointF(left, top), QPointF(right, bottom)))
     return rect
 
 
