@@ -22,13 +22,12 @@ def graph_from_relations(relations: dict, plates: dict, plates_of: dict | None =
         for plate, sites in relations["plate_sample"].items():
             for site in sites:
                 plates_of.setdefault(site, []).append(plate)
+    observed = set(relations["observed"])
     for name, dist in relations["sample_dist"].items():
         graph.add_node(name, type="deterministic" if dist == "Deterministic" else "sample",
-                       observed=name in relations["observed"], dist=dist, plates=plates_of.get(name, []))
+                       observed=name in observed, dist=dist, plates=plates_of.get(name, []))
     for name, constraint in relations["param_constraint"].items():
         graph.add_node(name, type="param", observed=False, dist=None, constraint=constraint, plates=[])
-    for target, sources in relations["sample_sample"].items():
-        graph.add_edges_from((source, target) for source in sources)
-    for target, sources in relations["sample_param"].items():
-        graph.add_edges_from((source, target) for source in sources)
+    graph.add_edges_from((source, target) for kind in ("sample_sample", "sample_param")
+                         for target, sources in relations[kind].items() for source in sources)
     return graph

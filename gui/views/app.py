@@ -56,6 +56,22 @@ def step_to_mid_message(window: MainWindow, timeout: float = 120.0) -> None:
     window.travel(best_picture_step(window.session.events))
 
 
+def finish_run_for_graph(window: MainWindow, timeout: float = 300.0) -> None:
+    """Let a run that the picture left paused (a model longer than its steps) reach its end, where
+    the structure is reported, and wait for the graph to be drawn; the picture's step stays."""
+    controller, step = window.bridge.controller, window.session.current
+    deadline = time.monotonic() + timeout
+    while controller.state == "paused" and time.monotonic() < deadline:
+        controller.continue_()
+        controller.wait_until("paused", "finished", "dead", timeout=max(0.1, deadline - time.monotonic()))
+    window.bridge.flush()
+    QApplication.processEvents()
+    while window.graph.building and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    window.travel(step)
+
+
 def show_recording_mid_message(window: MainWindow) -> None:
     window.travel(best_picture_step(window.session.events))
 
@@ -179,6 +195,8 @@ def _picture(app, window, file, screenshot_path, show, theme, presentation, svi_
     for name in show or []:
         window.docks[PANELS[name]].raise_()
     QApplication.processEvents()
+    if "graph" in (show or []) and file is not None and not str(file).endswith(".jsonl"):
+        finish_run_for_graph(window)
     if "graph" in (show or []):
         window.resizeDocks([window.docks["Model graph"]], [int(window.height() * 0.55)], Qt.Vertical)
         QApplication.processEvents()

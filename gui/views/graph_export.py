@@ -3,6 +3,7 @@ without a window (the model runs in the runner's child process, as in the app)."
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -24,6 +25,7 @@ def export_graph(file, out, include_guide: bool = True) -> int:
         sys.stderr.write(f"minipyro-studio: {problem}\n")
         return 1
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    gc.disable()  # a one-shot command: reading a big model's structure would start it again and again
     from PySide6.QtWidgets import QApplication
 
     from minipyro.runner.cli import format_error
@@ -34,7 +36,7 @@ def export_graph(file, out, include_guide: bool = True) -> int:
 
     controller = RunnerController()
     try:
-        controller.run(Path(file), entry="trace", detail="sites")
+        controller.run(Path(file), entry="structure", detail="sites")
         controller.wait_until("finished", "dead", timeout=300)
     except ControllerError as error:
         sys.stderr.write(f"minipyro-studio: {error}\n")

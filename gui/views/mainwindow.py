@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
         self.console.sigOpenLocation.connect(self.source.show_location)
         self.call_stack.sigOpenLocation.connect(self.source.show_location)
         self.graph.sigSiteClicked.connect(self.debug.travel_to_site)
+        self.graph.sigOpenLesson.connect(self._show_lesson)
         self.svi.sigRun.connect(lambda settings: self.run("svi", svi_settings=settings))
         self.svi.sigCommand.connect(self._on_svi_command)
 
@@ -168,6 +169,11 @@ class MainWindow(QMainWindow):
 
     def _keys(self, action: str) -> str:
         return self.actions_by_name[action].shortcut().toString(QKeySequence.NativeText)
+
+    def _show_lesson(self, path) -> None:
+        """A lesson's text beside the open model (the graph's plate hint links to one)."""
+        self.lesson.show_file(path)
+        self.docks["Lesson"].raise_()
 
     # Opening -------------------------------------------------------------------------
     def open_model(self, path, script_args: list | None = None) -> None:

@@ -31,9 +31,39 @@ def site_rows(events: list[dict]) -> list[tuple]:
     return rows
 
 
-def site_table(events: list[dict]) -> str:
-    """:func:`site_rows` as aligned text."""
+def grouped_rows(rows: list[tuple], events: list[dict]) -> list[tuple]:
+    """``rows`` with each group of repeated sites (see :mod:`.site_groups`, found in the run's
+    ``structure`` events) as one row, where its first member was: ``obs_i ×10 000``, the
+    members' range, and their shapes where all members share them (else ``various``)."""
+    from .site_groups import group_sites
+
+    groups = [group for e in events if e["kind"] == "structure"
+              for group in group_sites(e.get("deterministic_relations") or e["relations"], e.get("site_plates"))]
+    by_name = {row[0]: row for row in rows}
+    group_of = {}
+    for group in groups:
+        if all(name in by_name and name not in group_of for name in group.members):
+            group_of.update(dict.fromkeys(group.members, group))
+    result, done = [], set()
+    for row in rows:
+        group = group_of.get(row[0])
+        if group is None:
+            result.append(row)
+        elif id(group) not in done:
+            done.add(id(group))
+            members = [by_name[name] for name in group.members]
+            shared = [cells.pop() if len(cells) == 1 else "various"
+                      for cells in ({member[c] for member in members} for c in range(1, len(row)))]
+            count = f"{group.size:,}".replace(",", " ")
+            result.append((f"{group.label} ×{count} ({group.span})", *shared))
+    return result
+
+
+def site_table(events: list[dict], all_sites: bool = False) -> str:
+    """:func:`site_rows` as aligned text, repeated sites as one row unless ``all_sites``."""
     rows = site_rows(events)
+    if not all_sites:
+        rows = grouped_rows(rows, events)
     header = ("site", "type", "distribution", "batch | event", "value", "log_prob")
     widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
     lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()

@@ -84,6 +84,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory-limit", type=_size, default=DEFAULT_MEMORY_LIMIT, metavar="SIZE",
                         help="memory the model may take, e.g. 512M, 2G; 0 for none (default: half of this "
                              f"machine's, {format_size(DEFAULT_MEMORY_LIMIT)})")
+    parser.add_argument("--all-sites", action="store_true",
+                        help="list every site in the table (default: repeated sites obs_0, obs_1, ... as one row)")
 
 
 def _size(text: str) -> int:
@@ -252,7 +254,7 @@ def run(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> in
     if controller.status != "ok":
         stderr.write(f"minipyro-studio: {path}: the run ended with status '{controller.status}'\n")
         return EXIT_FAILED
-    stdout.write("\n" + site_table(events) + "\n")
+    stdout.write("\n" + site_table(events, all_sites=getattr(options, "all_sites", False)) + "\n")
     if len(history):
         stdout.write("\n" + svi_summary(history) + "\n")
     if writer is not None:

@@ -18,7 +18,8 @@ from pyro.distributions import validation_enabled
 from torch.overrides import TorchFunctionMode
 from torch.utils.weak import WeakIdKeyDictionary
 
-from ..structure import GRAPH, PYRO, _is_random_variable, plate_sizes, relations_of_trace, site_plates
+from ..structure import (GRAPH, PYRO, _is_random_variable, plate_sizes, relations_of_trace, site_plates,
+                         upstream_by_provenance)
 
 _NONE = frozenset()
 
@@ -88,9 +89,10 @@ class Dataflow(TorchFunctionMode):
     def structure_fields(self, sites) -> dict:
         """A ``structure`` event's fields for the run's trace ``sites`` (name -> site, in order)."""
         with self, torch.no_grad(), validation_enabled(False):
-            return {"relations": relations_of_trace(sites, PYRO, self.provenance),
-                    "deterministic_relations": relations_of_trace(sites, GRAPH, self.provenance),
-                    "plates": plate_sizes(sites), "site_plates": site_plates(sites)}
+            upstream = upstream_by_provenance(sites, self.provenance)
+        return {"relations": relations_of_trace(sites, PYRO, upstream),
+                "deterministic_relations": relations_of_trace(sites, GRAPH, upstream),
+                "plates": plate_sizes(sites), "site_plates": site_plates(sites)}
 
     def pyro_structure_fields(self, trace) -> dict:
         """The same for a trace of full Pyro, as ``observe.pyro_mode.structure_fields`` gives it
@@ -98,7 +100,8 @@ class Dataflow(TorchFunctionMode):
         sites = OrderedDict((name, site) for name, site in trace.nodes.items()
                             if site["type"] in ("sample", "param") and not _is_subsample(site))
         with self, torch.no_grad(), validation_enabled(False):
-            relations = relations_of_trace(sites, PYRO, self.provenance)
+            upstream = upstream_by_provenance(sites, self.provenance)
+        relations = relations_of_trace(sites, PYRO, upstream)
         plates, plates_of_site = {}, {}
         for name, site in sites.items():
             if site["type"] != "sample":

@@ -121,6 +121,11 @@ class Pyro:
     def structure_of_run(self, dataflow, trace) -> dict:
         return dataflow.pyro_structure_fields(trace)
 
+    def structure_fields(self):
+        from ..observe.pyro_structure import structure_fields
+
+        return structure_fields
+
     def clear_stack(self) -> None:
         from pyro.poutine.runtime import _PYRO_STACK
 

@@ -20,6 +20,9 @@ from .sources import error_sources, source_text
 from .script_entry import run_script_entry
 
 
+ENTRIES = ("trace", "svi", "structure", "script")  # structure: the model's and guide's structure events only
+
+
 class NonFiniteLoss(Exception):
     def __init__(self, step: int, loss: float):
         self.step = step
@@ -104,13 +107,17 @@ def _stopped_at(stop: BaseException) -> str | None:
     return traceback_user_source(first)
 
 
-def _trace_entry(model_file, recorder, engine) -> None:
-    """Trace the model, then the guide: each called once, its structure read from that very run."""
+def _trace_entry(model_file, recorder, engine, observed_run: bool = True) -> None:
+    """Trace the model, then the guide: each called once, its structure read from that very run
+    (``observed_run`` False: the structure only, from one unobserved run, as ``main.py graph`` needs)."""
     from .dataflow import Dataflow
 
     for which in ("model", "guide"):
         fn = getattr(model_file, which)
         if fn is None:
+            continue
+        if not observed_run:
+            recorder.structure(which, fn, model_file.args, model_file.kwargs, fields_of=engine.structure_fields())
             continue
         recorder.dataflow = dataflow = Dataflow()
         try:
@@ -195,10 +202,10 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     file, entry = command.get("file"), command.get("entry", "trace")
     seed, detail = command.get("seed", 0), command.get("detail", "steps")
     memory_limit = command.get("memory_limit", 0)  # bytes beyond the runner's own; 0: none
-    if (entry not in ("trace", "svi", "script") or detail not in DETAILS or not isinstance(seed, int)
+    if (entry not in ENTRIES or detail not in DETAILS or not isinstance(seed, int)
             or not isinstance(file, str) or not isinstance(memory_limit, int)):
         channel.control("refused", command="run", id=command.get("id"), reason="file must be a path, entry "
-                        "trace, svi or script, detail sites or steps, seed and memory_limit ints")
+                        "trace, svi, structure or script, detail sites or steps, seed and memory_limit ints")
         return "refused"
     try:  # (the command reader cleared the requests as it read this run command)
         debugger = Debugger(commands, channel, command.get("breakpoints"), bool(command.get("start_paused")))
@@ -245,8 +252,8 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
                     model_file = load_model_file(file)
                     settings = dict(model_file.svi)
                     settings.update(command.get("svi") or {})
-                    if entry == "trace":
-                        _trace_entry(model_file, recorder, engine)
+                    if entry in ("trace", "structure"):
+                        _trace_entry(model_file, recorder, engine, observed_run=entry == "trace")
                     else:
                         _svi_entry(model_file, settings, recorder, commands, engine)
     except (RunStopped, KeyboardInterrupt) as stop:

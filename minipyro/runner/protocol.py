@@ -6,7 +6,7 @@ never touches them. Every command carries an ``id``; every line the child sends 
 the id of the run command it belongs to (None between runs), and a ``refused`` reply the ``id``
 of the command refused: the controller ignores what belongs to no run of its own.
 
-In, commands: ``{"id": 7, "cmd": "run", "file": ..., "entry": "trace"|"svi", "seed": 0, "svi": {...},
+In, commands: ``{"id": 7, "cmd": "run", "file": ..., "entry": "trace"|"svi"|"structure"|"script", "seed": 0, "svi": {...},
 "detail": "sites"|"steps", "breakpoints": [...], "start_paused": false, "memory_limit": bytes (0: none)}``,
 ``step``,
 ``step_message``, ``step_out``, ``continue``, ``pause``, ``stop``, ``set_breakpoints``

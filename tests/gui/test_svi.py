@@ -33,8 +33,8 @@ def test_svi_from_the_panel_learns_the_posterior(qtbot, window):
     run = run_svi(qtbot, window, 1000)
     assert list(run.steps.values[:3]) == [1, 2, 3] and len(run) == 1000
     assert run.decrease_percent() > 20
-    table = {window.svi.param_table.item(r, 0).text(): window.svi.param_table.item(r, 3).text()
-             for r in range(window.svi.param_table.rowCount())}
+    model = window.svi.param_table.model()
+    table = {model.index(r, 0).data(): model.index(r, 3).data() for r in range(model.rowCount())}
     q_loc = float(table["q_loc"].split()[0].rstrip("∇").strip())
     sys.path.insert(0, str(SEED.parent))
     import normal_normal  # the exact posterior, computed here for the check only

@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPushButton, QSlider, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
+                               QPushButton, QSlider, QSpinBox, QSplitter, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
 
 from minipyro.runner.modelfile import ELBOS, OPTIMIZERS, SVI_DEFAULTS, read_info
@@ -21,6 +21,7 @@ from ...models.smoothing import robust_range
 from ...models.svi_runs import SviRun, SviRuns
 from ..palette import colors
 from .svi_plots import Legend, ReadableLogAxis, element_colour, nearest, readout_html, run_colour
+from ..rows_model import RowsModel
 
 REDRAW_INTERVAL_MS = 33  # at most ~30 redraws a second, however fast the steps arrive
 DEFAULT_CURVES = 8  # parameter elements plotted until the user picks others
@@ -182,14 +183,14 @@ class SviPanel(QWidget):
         self.element_filter = QLineEdit(placeholderText="filter, e.g. assignment_probs[3")
         self.element_list = QListWidget()
         self.element_list.setToolTip("Tick the parameter elements to plot")
-        self.param_table = QTableWidget(0, 4)
-        self.param_table.setHorizontalHeaderLabels(["param", "shape", "constraint", "value"])
+        self.param_rows = RowsModel(["param", "shape", "constraint", "value"], self)
+        self.param_table = QTableView()
+        self.param_table.setModel(self.param_rows)
         self.param_table.verticalHeader().hide()
         header = self.param_table.horizontalHeader()
         for column in range(3):
             header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.Stretch)
-        self.param_table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.param_table.setWordWrap(True)
         split = QSplitter(Qt.Vertical)
         picker = QWidget()
@@ -474,13 +475,10 @@ class SviPanel(QWidget):
         if run is None:
             return
         constraints = self.model.constraints
-        self.param_table.setRowCount(len(run.param_summaries))
-        for row, (name, summary) in enumerate(sorted(run.param_summaries.items())):
-            shape = text.shape(summary.get("shape", [])) if isinstance(summary, dict) else ""
-            for column, value in enumerate((name, shape, constraints.get(name, ""), text.value(summary, long=True))):
-                item = QTableWidgetItem(value)
-                item.setToolTip(value)
-                self.param_table.setItem(row, column, item)
+        self.param_rows.set_rows(
+            (name, text.shape(summary.get("shape", [])) if isinstance(summary, dict) else "",
+             constraints.get(name, ""), text.value(summary, long=True))
+            for name, summary in sorted(run.param_summaries.items()))
 
     def _show_readout(self, shown: bool) -> None:
         self.readout.setVisible(shown)

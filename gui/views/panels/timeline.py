@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
+import re
+import time
 from array import array
 
 import numpy
-from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QSlider,
                                QStyle, QStyleOptionSlider, QTableView, QVBoxLayout, QWidget)
@@ -18,6 +20,8 @@ from ...models.events import KIND_CODES
 from ..palette import colors
 
 COLUMNS = ("seq", "kind", "site", "handler", "summary")
+PREPARE_SECONDS = 0.008  # per turn of the GUI loop, making the search's haystacks ahead of time
+PREPARE_LIMIT = 300_000  # events; longer runs make them when searched (their memory is the cost)
 KIND_FILTERS = {
     "all events": None,
     "all events, Step stops at output": None,
@@ -42,6 +46,7 @@ class TimelineModel(QAbstractTableModel):
         self.site_glob = ""
         self.handler_text = ""
         self.search = ""
+        self.haystacks: list = []  # each event's searchable text, lowercased, made ahead of a search
 
     def rowCount(self, parent=QModelIndex()):
         return 0 if parent.isValid() else len(self.rows)
@@ -78,24 +83,44 @@ class TimelineModel(QAbstractTableModel):
             return events.handler_labels.get(handler_id, "") if handler_id is not None else ""
         return text.event_summary(event, events.handler_labels)
 
-    def _accepts(self, step: int, kind_codes, glob: str, handler: str, search: str) -> bool:
+    def _accepts(self, step: int, kind_codes, glob, handler: str, search: str) -> bool:
         events = self.session.events
         if kind_codes is not None and events.kinds[step] not in kind_codes:
             return False
-        name = events.names[step] or ""
-        if glob and not fnmatch.fnmatchcase(name, glob):
+        if glob is not None and not glob(events.names[step] or ""):
             return False
-        if handler or search:
+        if handler:
             event = events[step]
-            label = events.handler_labels.get(event.get("handler_id"), "")
-            if handler and handler not in label:
+            if handler not in events.handler_labels.get(event.get("handler_id"), ""):
                 return False
-            if search and search not in f"{event['kind']} {name} {label} " \
-                                        f"{text.event_summary(event, events.handler_labels)}".lower():
-                return False
-        return True
+        return not search or search in self.haystack(step)
+
+    def haystack(self, step: int) -> str:
+        """What the search looks in: kind, site, handler and summary, lowercased (kept: a search of
+        a 10 000-site trace reads them all, and summarising 50 000 events takes a second)."""
+        if len(self.haystacks) <= step:
+            self.haystacks.extend([None] * (step + 1 - len(self.haystacks)))
+        found = self.haystacks[step]
+        if found is None:
+            events = self.session.events
+            event = events[step]
+            found = self.haystacks[step] = (
+                f"{event['kind']} {events.names[step] or ''} {events.handler_labels.get(event.get('handler_id'), '')} "
+                f"{text.event_summary(event, events.handler_labels)}".lower())
+        return found
+
+    def prepare(self, seconds: float) -> bool:
+        """Make the next haystacks for about ``seconds``; False once all are made."""
+        events, deadline = self.session.events, time.perf_counter() + seconds
+        step = len(self.haystacks)
+        while step < len(events) and (step % 64 or time.perf_counter() < deadline):
+            self.haystack(step)
+            step += 1
+        return step < len(events)
 
     def refilter(self) -> None:
+        if not len(self.session.events):
+            self.haystacks = []
         self.beginResetModel()
         self.rows = array("l", self._matching(0, len(self.session.events)))
         self.endResetModel()
@@ -107,8 +132,9 @@ class TimelineModel(QAbstractTableModel):
         if not self.site_glob and not self.handler_text and not self.search:  # by kind only: at C speed
             kinds = numpy.frombuffer(self.session.events.kinds, dtype=numpy.uint8)[first:end]
             return (numpy.flatnonzero(numpy.isin(kinds, list(codes))) + first).tolist()
+        glob = re.compile(fnmatch.translate(self.site_glob)).match if self.site_glob else None
         search = self.search.lower()
-        return [k for k in range(first, end) if self._accepts(k, codes, self.site_glob, self.handler_text, search)]
+        return [k for k in range(first, end) if self._accepts(k, codes, glob, self.handler_text, search)]
 
     def append(self, first: int, end: int) -> None:
         new = self._matching(first, end)
@@ -188,6 +214,8 @@ class TimelinePanel(QWidget):
             box.textChanged.connect(self._on_filter)
         self.slider.valueChanged.connect(self._on_slider)
         self.view.selectionModel().currentRowChanged.connect(self._on_row)
+        self._preparing = QTimer(self)  # the search's haystacks, a few ms at a time while idle
+        self._preparing.timeout.connect(self._prepare_search)
         session.sig_reset.connect(self._on_reset)
         session.sig_events_added.connect(self._on_events)
         session.sig_step_changed.connect(self._on_step)
@@ -208,8 +236,14 @@ class TimelinePanel(QWidget):
         self.slider.blockSignals(False)
         self.slider.marks = []
 
+    def _prepare_search(self):
+        if not self.model.prepare(PREPARE_SECONDS):
+            self._preparing.stop()
+
     def _on_events(self, first: int, end: int):
         self.model.append(first, end)
+        if end <= PREPARE_LIMIT and not self._preparing.isActive():
+            self._preparing.start(0)
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(0, end - 1))
         self.slider.blockSignals(False)
