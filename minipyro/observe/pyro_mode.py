@@ -11,8 +11,9 @@ original back. While installed:
   override those (plate, block, mask, scale, ...) are seen too.
 - ``Messenger.__enter__``/``__exit__`` report each push and pop (every Messenger calls them).
 - ``SVI.step`` reports ``svi_step`` (loss, params after the step, gradient norms before it),
-  and on an SVI's first step the model's and guide's ``structure`` from
-  ``pyro.infer.inspect.get_model_relations``, computed in a run that changes nothing.
+  and on an SVI's first step the model's and guide's ``structure``: what
+  ``pyro.infer.inspect.get_model_relations`` gives, computed in linear time by
+  :mod:`.pyro_structure` in a run that changes nothing.
 - Every ELBO's ``loss``, ``loss_and_grads`` and ``differentiable_loss`` (so an ``ELBOModule``
   too) report ``loss`` when called outside ``SVI.step`` (see :mod:`.losses`).
 
@@ -31,6 +32,7 @@ import importlib
 import weakref
 
 from .losses import counting_step, wrap_elbo_methods
+from .pyro_structure import structure_fields
 
 APPLY_STACK_MODULES = ("pyro.poutine.runtime", "pyro.primitives", "pyro.poutine.do_messenger",
                        "pyro.poutine.subsample_messenger")
@@ -245,27 +247,3 @@ def _pyro_unseen():
     finally:
         store._params, store._constraints, store._param_to_name = (dict(part) for part in saved)
         set_observer(previous)
-
-
-def structure_fields(fn, args=(), kwargs=None) -> dict:
-    """What a ``structure`` event carries, for a Pyro model: ``get_model_relations``'s dict and
-    the sizes and membership of its plates (from a trace). Runs the model twice, unseen."""
-    import torch
-    from pyro import poutine
-    from pyro.infer.inspect import get_model_relations
-
-    kwargs = kwargs or {}
-    with _pyro_unseen():
-        relations = get_model_relations(fn, args, kwargs)
-        with torch.no_grad():
-            tr = poutine.trace(fn).get_trace(*args, **kwargs)
-    plates, site_plates = {}, {}
-    for name, site in tr.nodes.items():
-        if site["type"] != "sample" or type(site["fn"]).__name__ == "_Subsample":
-            continue
-        frames = [frame for frame in site["cond_indep_stack"] if frame.vectorized]
-        site_plates[name] = [frame.name for frame in frames]
-        for frame in frames:
-            plates[frame.name] = frame.full_size if getattr(frame, "full_size", None) else frame.size
-    return {"relations": relations, "deterministic_relations": relations, "plates": plates,
-            "site_plates": site_plates}

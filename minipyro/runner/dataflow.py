@@ -95,7 +95,7 @@ class Dataflow(TorchFunctionMode):
                 "plates": plate_sizes(sites), "site_plates": site_plates(sites)}
 
     def pyro_structure_fields(self, trace) -> dict:
-        """The same for a trace of full Pyro, as ``observe.pyro_mode.structure_fields`` gives it
+        """The same for a trace of full Pyro, as ``observe.pyro_structure.structure_fields`` gives it
         (Pyro's relations, with deterministic sites folded; only vectorised plates)."""
         sites = OrderedDict((name, site) for name, site in trace.nodes.items()
                             if site["type"] in ("sample", "param") and not _is_subsample(site))
