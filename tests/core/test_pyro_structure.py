@@ -2,11 +2,12 @@
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from pyro import poutine
 from pyro.infer.inspect import get_model_relations
+from pyro.poutine.util import site_is_subsample
 from pyroapi import pyro_backend
 
 import minipyro
-from minipyro.observe import pyro_mode
 from minipyro.observe.pyro_structure import pyro_relations, structure_fields
 
 from .random_models import model_of, site_specs
@@ -36,11 +37,17 @@ def test_pyro_relations_equal_get_model_relations(model):
 
 
 @pytest.mark.parametrize("model", CASES, ids=[getattr(m, "__name__", "loop") for m in CASES])
-def test_structure_fields_equal_pyro_modes(model):
+def test_structure_fields_are_pyros_relations_and_plates(model):
     with pyro_backend("pyro"):
-        expected = pyro_mode.structure_fields(model, (DATA,))
-        assert expected.pop("deterministic_relations") == expected["relations"]  # the same, sent once here
-        assert structure_fields(model, (DATA,)) == expected
+        fields = structure_fields(model, (DATA,))
+        assert fields["relations"] == get_model_relations(model, (DATA,))
+        trace = poutine.trace(model).get_trace(DATA)
+    samples = {name: site for name, site in trace.nodes.items()
+               if site["type"] == "sample" and not site_is_subsample(site)}
+    assert fields["site_plates"] == {name: [f.name for f in site["cond_indep_stack"] if f.vectorized]
+                                     for name, site in samples.items()}
+    assert fields["plates"] == {f.name: f.full_size or f.size for site in samples.values()  # before subsampling
+                                for f in site["cond_indep_stack"] if f.vectorized}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
