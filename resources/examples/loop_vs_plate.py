@@ -1,4 +1,4 @@
-"""A loop or a plate: the same coin, observed flip by flip or all at once.
+"""The same coin, observed flip by flip in a Python loop or all at once in a plate.
 
 Pyro's first SVI tutorial observes its data in a Python loop, one site per flip
 (``obs_0``, ``obs_1``, ...). That is correct, but every flip is a message through the
