@@ -119,7 +119,7 @@ def event_summary(event: dict, handler_labels: dict) -> str:
     if kind == "svi_step":
         return f"step {event['step']}  loss {number(event['loss'])}"
     if kind == "output":
-        return event["text"].rstrip("\n")[:200]
+        return event["text"][:201].rstrip("\n")[:200]  # never the whole of a 15 MB line
     if kind == "error":
         return f"{event['type']}: {event['message']}".splitlines()[0][:200]
     if kind == "structure":
