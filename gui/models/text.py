@@ -121,7 +121,7 @@ def event_summary(event: dict, handler_labels: dict) -> str:
     if kind == "loss":  # an ELBO evaluated outside SVI.step
         return f"{event['elbo']} #{event['n']}  loss {number(event['value'])}"
     if kind == "output":
-        return event["text"].rstrip("\n")[:200]
+        return event["text"][:201].rstrip("\n")[:200]  # never the whole of a 15 MB line
     if kind == "error":
         return f"{event['type']}: {event['message']}".splitlines()[0][:200]
     if kind == "structure":

@@ -24,8 +24,9 @@ class RunnerBridge(QObject):
     a controller of its own and closing ends its child.
     """
 
-    sigEvents = Signal(list)  # a batch of event dicts, in order
-    sigControl = Signal(dict)  # ready, paused, finished, refused
+    # object, not list/dict: Qt would copy every string into a QVariant and back (a 15 MB print twice).
+    sigEvents = Signal(object)  # a batch of event dicts, in order
+    sigControl = Signal(object)  # ready, paused, finished, refused, failed: the control message
     sigError = Signal(str)  # the runner could not be started or commanded
 
     def __init__(self, parent=None, controller: Optional[RunnerController] = None):

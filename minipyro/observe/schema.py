@@ -19,6 +19,7 @@ def _of(*types):
 
 ANY = lambda value: True  # noqa: E731  (a value summary: any JSON)
 STR, INT, BOOL = _of(str), _of(int), _of(bool)
+NAT = lambda value: type(value) is int and value >= 0  # noqa: E731  (ids, positions, depths, lines)
 NUMBER = _of(int, float)
 STR_OR_NONE, INT_OR_NONE = _of(str, type(None)), _of(int, type(None))
 DICT, LIST = _of(dict), _of(list)
@@ -44,7 +45,7 @@ def _changes(value) -> bool:
     return type(value) is dict and all(type(pair) is list and len(pair) == 2 for pair in value.values())
 
 
-FRAME = record(file=STR, line=INT, function=STR)
+FRAME = record(file=STR, line=NAT, function=STR)
 FRAMES = list_of(FRAME)
 NAMES = list_of(STR)
 RELATIONS = record(sample_sample=dict_of(NAMES), sample_param=dict_of(NAMES), sample_dist=dict_of(STR),
@@ -55,21 +56,21 @@ _RUN = {"file": STR_OR_NONE, "entry": STR_OR_NONE, "seed": INT_OR_NONE, "status"
 REQUIRED = {
     "run_start": _RUN,
     "run_end": _RUN,
-    "handler_enter": {"handler_id": INT, "handler": STR, "label": STR, "depth": INT},
-    "handler_exit": {"handler_id": INT, "handler": STR, "label": STR, "depth": INT},
-    "msg_start": {"msg_id": INT, "type": STR, "name": STR_OR_NONE, "stack": list_of(INT), "fields": DICT,
+    "handler_enter": {"handler_id": NAT, "handler": STR, "label": STR, "depth": NAT},
+    "handler_exit": {"handler_id": NAT, "handler": STR, "label": STR, "depth": NAT},
+    "msg_start": {"msg_id": NAT, "type": STR, "name": STR_OR_NONE, "stack": list_of(NAT), "fields": DICT,
                   "source": STR_OR_NONE},
-    "process": {"msg_id": INT, "handler_id": INT, "position": INT, "changes": _changes},
-    "stop": {"msg_id": INT, "handler_id": INT},
-    "default": {"msg_id": INT, "value": ANY},
-    "postprocess": {"msg_id": INT, "handler_id": INT, "position": INT, "changes": _changes},
-    "msg_end": {"msg_id": INT, "type": STR, "name": STR_OR_NONE, "value": ANY, "log_prob": ANY},
+    "process": {"msg_id": NAT, "handler_id": NAT, "position": NAT, "changes": _changes},
+    "stop": {"msg_id": NAT, "handler_id": NAT},
+    "default": {"msg_id": NAT, "value": ANY},
+    "postprocess": {"msg_id": NAT, "handler_id": NAT, "position": NAT, "changes": _changes},
+    "msg_end": {"msg_id": NAT, "type": STR, "name": STR_OR_NONE, "value": ANY, "log_prob": ANY},
     "svi_step": {"step": INT, "loss": ANY, "params": DICT, "grad_norms": DICT},
-    "loss": {"n": INT, "elbo": STR, "value": ANY},
+    "loss": {"n": NAT, "elbo": STR, "value": ANY},
     "structure": {"which": STR, "relations": RELATIONS, "plates": dict_of(INT_OR_NONE)},
     "output": {"stream": STR, "text": STR},
     "error": {"type": STR, "message": STR, "frames": FRAMES},
-    "line": {"file": STR, "line": INT, "function": STR},
+    "line": {"file": STR, "line": NAT, "function": STR},
 }
 # kind -> field -> check, for the fields it carries only sometimes.
 OPTIONAL = {
@@ -83,7 +84,7 @@ OPTIONAL = {
     "default": {"action": STR_OR_NONE, "changes": _changes},
     "msg_end": {"fn": ANY},
     "structure": {"deterministic_relations": RELATIONS, "site_plates": dict_of(NAMES)},
-    "error": {"msg_id": INT_OR_NONE, "step": INT_OR_NONE, "folded": INT, "sources": dict_of(STR)},
+    "error": {"msg_id": INT_OR_NONE, "step": INT_OR_NONE, "folded": NAT, "sources": dict_of(STR)},
 }
 # A kind the event table gains later is still read (its fields unchecked) rather than refused.
 for _kind in KINDS:

@@ -16,10 +16,15 @@ from typing import Optional
 
 
 def format_size(size: int) -> str:
-    """Bytes as the command line writes them: 1073741824 -> ``1G``, 1536 MiB -> ``1536M``."""
-    for unit, factor in (("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
-        if size >= factor and size % factor == 0:
+    """Bytes as the command line writes them: 1073741824 -> ``1G``, 1536 MiB -> ``1536M``;
+    a size that is no whole number of a unit, rounded: 12637999104 -> ``11.8G``."""
+    units = (("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10))
+    for unit, factor in units:
+        if size >= factor and size % factor == 0 and size // factor < 10000:
             return f"{size // factor}{unit}"
+    for unit, factor in units:
+        if size >= factor:
+            return f"{size / factor:.1f}{unit}"
     return f"{size}B"
 
 

@@ -96,6 +96,10 @@ JSON = st.recursive(SCALARS,
 LOOSE = {"value", "log_prob", "loss", "fields", "params", "grad_norms", "fn", "locals"}
 
 
+# Integers the schema only bounds below: ids that name nothing, depths and positions out of range.
+IDS = {"msg_id", "handler_id", "position", "depth", "step", "n", "line", "seed"}
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(data=st.data())
@@ -103,13 +107,19 @@ def test_any_values_the_schema_allows_are_shown_at_every_step(qtbot, window, tmp
     refused = []
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: refused.append(text))
     events = [VALID[0]]
-    for event in VALID[1:]:
+    for event in data.draw(st.permutations(VALID[1:])):  # any order: an exit before its enter, ...
         event = dict(event)
         for key in sorted(LOOSE & event.keys()):
             loose = data.draw(JSON if key not in ("fields", "params", "grad_norms", "locals")
                               else st.dictionaries(st.text(max_size=5), JSON, max_size=3))
             event[key] = loose
+        for key in sorted(IDS & event.keys()):
+            event[key] = data.draw(st.integers(0, 5))
+        if "stack" in event:
+            event["stack"] = data.draw(st.lists(st.integers(0, 5), max_size=3))
         events.append(event)
+    for seq, event in enumerate(events[1:]):
+        event["seq"] = seq
     path = tmp_path / "loose.mpr.jsonl"
     path.write_text("\n".join(json.dumps(e) for e in events) + "\n")
     assert window.open_recording(path), refused

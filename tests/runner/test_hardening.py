@@ -249,3 +249,17 @@ def test_main_py_run_prints_a_lone_surrogate(tmp_path):
     out, err = cli.communicate(timeout=120)
     assert cli.returncode == 0, err
     assert out.startswith("\\udcff\n")
+
+
+def test_a_recording_carries_the_text_of_the_model_and_of_its_helpers_in_an_error(controller, tmp_path):
+    (tmp_path / "helper.py").write_text("def fail():\n    raise ValueError('from the helper')\n")
+    path = model_file(tmp_path, """
+        import helper
+        def model():
+            minipyro.sample("x", Normal(0.0, 1.0))
+            helper.fail()
+    """)
+    events = run(controller, path)
+    assert events[0]["source_text"] == path.read_text()
+    error = next(e for e in events if e["kind"] == "error")
+    assert error["sources"] == {str(tmp_path / "helper.py"): (tmp_path / "helper.py").read_text()}

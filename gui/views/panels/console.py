@@ -32,9 +32,8 @@ def cut(line: str) -> str:
 def display_lines(text: str, limit: int = MAX_BLOCKS) -> list:
     """The last ``limit`` lines of ``text``, each cut: the work of showing is bounded by what
     can be shown, however long the text (a 15 MB line, a million-line print flood)."""
-    text = text[:-1] if text.endswith("\n") else text
     lines = []
-    end = len(text)
+    end = len(text) - 1 if text.endswith("\n") else len(text)  # (no copy of a 15 MB text)
     while end >= 0 and len(lines) < limit:
         start = text.rfind("\n", 0, end) + 1
         lines.append(cut(text[start:end]) if end - start > MAX_LINE_CHARS else text[start:end])
@@ -101,14 +100,13 @@ class ConsolePanel(QPlainTextEdit):
         if not pending:
             return
         events = self.session.events
-        shown, lines = [], 0
+        shown, counts = [], []
         for position in range(len(pending) - 1, -1, -1):
-            event = events[pending[position]]
-            shown.append(event)
-            lines += line_count(event)
-            if lines >= MAX_FRAME_LINES:
+            shown.append(events[pending[position]])
+            counts.append(line_count(shown[-1]))
+            if sum(counts) >= MAX_FRAME_LINES:
                 break
-        undrawn = max(0, lines - MAX_FRAME_LINES) + sum(line_count(events[k]) for k in pending[:-len(shown)])
+        undrawn = max(0, sum(counts) - MAX_FRAME_LINES) + sum(line_count(events[k]) for k in pending[:-len(shown)])
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.End)
         cursor.beginEditBlock()
@@ -118,7 +116,7 @@ class ConsolePanel(QPlainTextEdit):
             self._lines(cursor, [f"[… {undrawn:,} lines printed too fast to draw: Save all output… (right-click) "
                                  "has every line]"], note)
         shown.reverse()  # oldest first: only the oldest may be drawn in part
-        self._insert(cursor, shown[0], MAX_FRAME_LINES - sum(map(line_count, shown[1:])))
+        self._insert(cursor, shown[0], MAX_FRAME_LINES - sum(counts[:-1]))
         for event in shown[1:]:
             self._insert(cursor, event, MAX_FRAME_LINES)
         cursor.endEditBlock()
