@@ -10,6 +10,8 @@ the variants in a shuffled order so that the machine's noise hits them alike.
 The training loop's time is the one the script prints (as examples print theirs); the run's CPU
 time is measured around it (one torch thread). Reported: the best round of each (noise only
 ever adds) and the median of the rounds' paired ratios.
+The steady per-step cost of ``svi`` detail is also timed apart from the step (the end-to-end
+ratios include the one-off structure of the first step, and the machine's noise).
 ``--processes`` also times whole processes (``python SCRIPT`` against ``main.py record``),
 imports included: on a busy machine that ratio is mostly noise.
 """
@@ -85,6 +87,54 @@ def report(times: dict, unit: str) -> None:
               f"goal <= {goal}x   {verdict}")
 
 
+def svi_hook_cost(steps: int = 200) -> None:
+    """What ``--detail svi`` adds to each ``SVI.step``, timed apart from the step (so that a busy
+    machine's noise, several times larger, does not hide it): the gradient norms, the constrained
+    params and the ``svi_step`` event written to a file, against the step itself."""
+    import pyro
+    from pyro.infer import SVI, Trace_ELBO
+    from pyro.infer.autoguide import AutoNormal
+    from pyro.optim import Adam
+
+    from minipyro.observe.pyro_mode import _norm
+    from minipyro.observe.recorder import Recorder
+    from minipyro.observe.recording import RecordingWriter
+
+    sys.path.insert(0, str(HERE / "scripts"))
+    import svi_normal
+
+    groups = torch.arange(8).repeat(25)
+    data = torch.randn(len(groups)) + groups.float()
+    svi = SVI(svi_normal.model, AutoNormal(svi_normal.model), Adam({"lr": 0.02}), Trace_ELBO())
+    svi.step(groups, data)
+    store = pyro.get_param_store()
+    names = list(store.keys())
+    with tempfile.TemporaryDirectory() as folder:
+        writer = RecordingWriter(Path(folder) / "cost.mpr.jsonl", "svi")
+        recorder = Recorder("svi", writer.write)
+
+        def hooks():
+            norms = {name: _norm(store._params[name].grad) for name in names}
+            with torch.no_grad():
+                params = {name: store[name] for name in names}
+            recorder.svi_step(1, 1.0, params, norms)
+
+        def best_cpu_seconds(fn, repeat=5):
+            times = []
+            for _ in range(repeat):
+                start = time.process_time()
+                for _ in range(steps):
+                    fn()
+                times.append((time.process_time() - start) / steps)
+            return min(times)
+
+        hook = best_cpu_seconds(hooks)
+        step = best_cpu_seconds(lambda: svi.step(groups, data))
+        writer.close()
+    print(f"svi.step's hooks at --detail svi, timed apart: {hook * 1e6:.0f} us on a {step * 1e3:.2f} ms step "
+          f"= {1 + hook / step:.3f}x   goal <= {GOALS['svi']}x   {'met' if 1 + hook / step <= GOALS['svi'] else 'NOT met'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -93,6 +143,7 @@ def main() -> None:
     options = parser.parse_args()
     torch.set_num_threads(1)  # the same for every variant; idle threads spinning would add noise
     order = random.Random(0)
+    svi_hook_cost()
     with tempfile.TemporaryDirectory() as folder:
         for title, script in SCRIPTS.items():
             args = ["--num-steps", str(options.steps)]
