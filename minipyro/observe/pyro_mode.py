@@ -201,7 +201,6 @@ def _observed_step(step):
         if observer is None:
             return step(self, *args, **kwargs)
         import pyro
-        import torch
 
         store = pyro.get_param_store()
         measured: dict = {}
@@ -223,8 +222,7 @@ def _observed_step(step):
             observer.structure("model", self.model, args, kwargs, fields_of=structure_fields)
             observer.structure("guide", self.guide, args, kwargs, fields_of=structure_fields)
         grad_norms = {name: norm for name, norm in measured.items() if name is not None}
-        with torch.no_grad():  # the constrained values, read without recording a graph for them
-            params = {name: store[name] for name in grad_norms}
+        params = {name: store[name] for name in grad_norms}  # (no_grad around it measured dearer)
         # A loss may be a tuple (ReweightedWakeSleep): its first part is the ELBO's.
         observer.svi_step(number, float(loss[0] if isinstance(loss, tuple) else loss), params, grad_norms)
         return loss
