@@ -73,6 +73,12 @@ class Minipyro:
         """A ``structure`` event's fields from a traced run and its :class:`~.dataflow.Dataflow`."""
         return dataflow.structure_fields(trace)
 
+    def structure_fields(self):
+        """How to find a model's structure without running it observed (``main.py graph``)."""
+        from ..structure import structure_fields
+
+        return structure_fields
+
     def clear_stack(self) -> None:
         from minipyro import runtime
 
@@ -122,6 +128,7 @@ class Pyro:
         return dataflow.pyro_structure_fields(trace)
 
     def structure_fields(self):
+        """How to find a model's structure without running it observed (``main.py graph``)."""
         from ..observe.pyro_structure import structure_fields
 
         return structure_fields
