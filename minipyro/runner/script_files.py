@@ -1,6 +1,7 @@
 """Model file or script? DESIGN section 5: a file without a module-level ``model`` is a script.
-So is one with an ``if __name__ == "__main__":`` block: Pyro's example scripts define ``model``
-at module level and train it from their main block, and a model file has no use for one.
+So is one with an ``if __name__ == "__main__":`` block (Pyro's example scripts define ``model``
+at module level and train it from their main block), unless it also sets the Studio's own
+``svi`` dict or ``title``: a lesson may have a main block for running it with Python.
 
 Decided from the file's syntax tree, without running it; torch-free, for the app's process.
 """
@@ -34,19 +35,32 @@ def _is_main_block(statement) -> bool:
 
 def is_script(path) -> bool:
     """True for a Python file that binds no module-level ``model``, or that has a main block (a
-    training script); a file that cannot be parsed counts as a model file, whose run then
-    reports the syntax error."""
+    training script) and no ``svi`` or ``title``; a file that cannot be parsed counts as a model
+    file, whose run then reports the syntax error."""
     try:
         tree = ast.parse(Path(path).read_bytes(), filename=str(path))
     except (SyntaxError, ValueError, OSError):
         return False
-    if any(_is_main_block(statement) for statement in tree.body):
-        return True
     names = set()
     for statement in tree.body:
         bodies = [statement]
-        if isinstance(statement, (ast.If, ast.Try)):  # e.g. a model defined under try/except ImportError
+        if isinstance(statement, (ast.If, ast.Try)) and not _is_main_block(statement):
+            # e.g. a model defined under try/except ImportError
             bodies = [node for node in ast.walk(statement) if isinstance(node, ast.stmt)]
         for node in bodies:
             names |= _bound_names(node)
-    return "model" not in names
+    if "model" not in names:
+        return True
+    return not _sets_studio_settings(tree) and any(_is_main_block(statement) for statement in tree.body)
+
+
+def _sets_studio_settings(tree) -> bool:
+    """Whether the module assigns the Studio's ``svi`` dict (a literal) or its ``title`` (a string)."""
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+                and isinstance(statement.targets[0], ast.Name):
+            name, value = statement.targets[0].id, statement.value
+            if (name == "svi" and isinstance(value, ast.Dict)) or \
+                    (name == "title" and isinstance(value, ast.Constant) and isinstance(value.value, str)):
+                return True
+    return False

@@ -36,3 +36,15 @@ def test_run_executes_the_script_with_its_arguments_and_fills_the_monitor(qtbot,
     assert events[-1]["kind"] == "run_end" and events[-1]["status"] == "ok"
     kinds = {event["kind"] for event in events}
     assert {"msg_start", "msg_end", "structure", "loss"} <= kinds  # the first step's sites too
+
+
+def test_a_lesson_with_a_main_block_is_still_a_model_file(tmp_path):
+    # A lesson (its svi dict or title set) may be runnable with Python too; a training script that
+    # keeps its SVI object at module level is still a script.
+    lesson = tmp_path / "lesson.py"
+    lesson.write_text('title = "A lesson"\nsvi = {"steps": 10}\n\ndef model():\n    pass\n\n'
+                      'if __name__ == "__main__":\n    model()\n')
+    assert not is_script(lesson)
+    script = tmp_path / "train.py"
+    script.write_text('svi = make_svi()\n\ndef model():\n    pass\n\nif __name__ == "__main__":\n    svi.step()\n')
+    assert is_script(script)
