@@ -14,7 +14,7 @@ from minipyro.observe.recording import SUFFIX, RecordingError, RecordingReader
 from .svi_runs import RunFeed, SviRuns
 
 CHUNK_BYTES = 4 * 1024 * 1024  # read per file per poll: a huge file is taken in over several polls
-FED_KINDS = ("svi_step", "run_start", "run_end")
+FED_KINDS = ("svi_step", "loss", "run_start", "run_end")
 
 
 @dataclass

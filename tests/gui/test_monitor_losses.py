@@ -41,3 +41,19 @@ def test_loss_events_fill_the_svi_monitor(qtbot, own_window, tmp_path):
     run = own_window.svi.current
     assert list(run.losses.values[1:]) == printed
     assert list(run.steps.values) == list(range(21))
+
+
+def test_a_folder_of_ranks_recording_losses_shows_a_run_per_rank(qtbot, own_window, tmp_path):
+    # As a DDP job leaves them: one recording per process, each with its own loss events.
+    data = torch.arange(6.0)
+    for stem in ("job", "job.rank1"):
+        pyro.clear_param_store()
+        with minipyro.record(path=tmp_path / f"{stem}.mpr.jsonl", detail="svi"):
+            loss_fn = Trace_ELBO()(model, guide)
+            for _ in range(5):
+                loss_fn(data)
+    own_window.open_folder(tmp_path)
+    qtbot.waitUntil(lambda: own_window.svi.run_list.count() == 2, timeout=10000)
+    names = [own_window.svi.run_list.item(i).text() for i in range(2)]
+    assert ["job" in names[0], "job.rank1" in names[1]] == [True, True]
+    assert [len(run) for run in own_window.svi.runs] == [5, 5]
