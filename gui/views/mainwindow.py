@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QFontMetrics, QKeySequence
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow,
-                               QMessageBox, QStyle)
+                               QMessageBox, QStyle, QToolBar)
 
 from minipyro.observe.recording import RecordingError
 from minipyro.runner.controller import parse_size
@@ -320,7 +320,7 @@ class MainWindow(QMainWindow):
         if entry in ("svi", "script"):
             self.docks["SVI monitor"].raise_()
             if not self.presenting:
-                self.resizeDocks([self.docks["SVI monitor"]], [self.height() // 2], Qt.Vertical)
+                self.resizeDocks([self.docks["SVI monitor"]], [int(self.height() * 0.6)], Qt.Vertical)
         self.debug.run(self.model_path, entry, None, start_paused, settings, seed=seed, args=self.script_args)
 
     def _on_runner_events(self, events: list):
@@ -383,6 +383,7 @@ class MainWindow(QMainWindow):
             self.centralWidget().show()
             self.restoreState(self._state_before)
         self._keep_on_screen()
+        self._fit_toolbar()  # after the theme's style sheet, which sets the buttons' fonts anew
 
     def present(self, focus: str) -> None:
         """In presentation mode, only the panels of ``focus`` ("stepping" or "training"), large."""
@@ -427,6 +428,21 @@ class MainWindow(QMainWindow):
         self.svi.set_text_size(size)
         self.timeline.view.verticalHeader().setDefaultSectionSize(QFontMetrics(font).height() + 6)
         self.stack.update()
+        self._fit_toolbar()
+
+    def _fit_toolbar(self) -> None:
+        """The toolbar's text as large as the zoom asks, but no larger than lets every button
+        show in the window's width (Qt would hide the last ones behind an overflow arrow)."""
+        toolbar = self.findChild(QToolBar, "RunToolbar")
+        font = QFont(QApplication.font())
+        while True:
+            toolbar.setFont(font)
+            for action in toolbar.actions():  # the buttons' size hints follow the font only once told
+                toolbar.widgetForAction(action).setFont(font)
+            toolbar.layout().invalidate()
+            if font.pointSizeF() <= self.base_font_size or toolbar.sizeHint().width() <= self.width():
+                return
+            font.setPointSizeF(max(self.base_font_size, font.pointSizeF() - 0.5))
 
     def reset_layout(self):
         """View > Reset layout: every panel back where it was at the first launch."""

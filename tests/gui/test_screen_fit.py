@@ -34,6 +34,7 @@ def test_the_window_fits_a_projectors_screen(tmp_path, width, height):
         for name, panel in seen["panels"].items():
             assert panel["inside"] and not panel["below_minimum"], f"{state}: {name} cut: {panel}"
         assert not seen["svi_buttons_cut"], f"{state}: cut: {seen['svi_buttons_cut']}"
+        assert not seen["toolbar_hidden"], f"{state}: toolbar buttons off the window: {seen['toolbar_hidden']}"
     assert report["normal"]["window"][2:] == [width, height]  # the first window: the whole (small) screen
     assert report["presentation, training"]["window"] == report["normal"]["window"]  # not grown
     assert set(report["presentation, training"]["panels"]) == {"SVI monitor"}

@@ -55,24 +55,38 @@ class StackPanel(QWidget):
 
     # Geometry ------------------------------------------------------------------
     def _layout(self):
-        font = self.font()
-        metrics = QFontMetrics(font)
-        line = metrics.height()
+        """Line height, top of the first box, box height, gap between boxes and whether boxes
+        are one line (label and badge side by side). Boxes keep two lines while they fit, then
+        go to one line, then the font shrinks: every handler and the default behaviour stay in
+        view at any panel height (a 1024x768 projector leaves the panel ~200 px)."""
+        font = self._fitted_font()
+        line = QFontMetrics(font).height()
         top = line * 2 + 8
-        stack = self.state.stack if self.state else []
-        rows = len(stack) + 1  # the handlers and the default behaviour
-        available = max(1, self.height() - top - line - 12)
-        box = max(line * 2 + 6, min(line * 3 + 10, available // max(rows, 1) - 8))
-        return line, top, box
+        rows = len(self.state.stack) + 1 if self.state else 1  # the handlers and the default behaviour
+        available = self.height() - top - 6
+        if rows * (line * 2 + 6 + 8) <= available:
+            return line, top, max(line * 2 + 6, min(line * 3 + 10, available // rows - 8)), 8, False
+        return line, top, line + 8, 4, True
+
+    def _fitted_font(self) -> QFont:
+        """The panel's font, made smaller (down to 6 pt) until one-line boxes fit the height."""
+        font = QFont(self.font())
+        rows = len(self.state.stack) + 1 if self.state else 1
+        while font.pointSizeF() > 6:
+            line = QFontMetrics(font).height()
+            if line * 2 + 8 + rows * (line + 12) + 6 <= self.height():
+                break
+            font.setPointSizeF(font.pointSizeF() - 0.5)
+        return font
 
     def _token_width(self) -> int:
-        metrics = QFontMetrics(self.font())
+        metrics = QFontMetrics(self._fitted_font())
         return max(metrics.horizontalAdvance(w) for w in PHASE_WORDS.values()) + 40
 
     def _box_rect(self, index: int) -> QRectF:
-        line, top, box = self._layout()
+        line, top, box, gap, _ = self._layout()
         left = self._token_width() + 24
-        return QRectF(left, top + index * (box + 8), max(120, self.width() - left - 16), box)
+        return QRectF(left, top + index * (box + gap), max(120, self.width() - left - 16), box)
 
     def _token_target(self):
         state = self.state
@@ -83,7 +97,7 @@ class StackPanel(QWidget):
         if message.phase == "default":
             rect = self._box_rect(len(stack_ids))
         elif message.phase in ("start", "end") or message.position is None:
-            line, top, _ = self._layout()
+            line, top, *_ = self._layout()
             return top - line - 4
         else:
             handler_id = message.stack[message.position] if message.position < len(message.stack) else None
@@ -128,24 +142,29 @@ class StackPanel(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.Antialiasing)
         painter.fillRect(self.rect(), palette["panel"])
-        line, top, box = self._layout()
-        bold = QFont(self.font())
+        line, top, box, gap, compact = self._layout()
+        font = self._fitted_font()
+        painter.setFont(font)
+        bold = QFont(font)
         bold.setBold(True)
         view = self.painted = self.view()
         painter.setPen(palette["muted"])
         left = self._box_rect(0).left()  # over the boxes: the message's pill may wait at the top left
-        painter.drawText(QRectF(left, 6, self.width() - left - 12, line), Qt.AlignLeft,
-                         "Handler stack — top is the innermost handler")
+        header = QRectF(left, 6, self.width() - left - 12, line)
+        painter.drawText(header, Qt.AlignLeft, QFontMetrics(font).elidedText(
+            "top is the innermost handler", Qt.ElideRight, int(header.width())))
         if not view["handlers"] and view["message"] is None:
             painter.drawText(self.rect(), Qt.AlignCenter, "No handlers on the stack at this step")
             return
+        for index, box_view in enumerate(view["handlers"] + ([view["default"]] if view["default"] else [])):
+            box_view["inside"] = self.rect().contains(self._box_rect(index).toAlignedRect())  # nothing cut
         for index, handler in enumerate(view["handlers"]):
             self._draw_box(painter, self._box_rect(index), handler["label"], handler["class"], palette,
-                           handler["state"] == "current", handler["state"] == "skipped", handler["badge"])
+                           handler["state"] == "current", handler["state"] == "skipped", handler["badge"], compact)
         default = view["default"]
         if default is not None:
             self._draw_box(painter, self._box_rect(len(view["handlers"])), default["label"], "apply_stack", palette,
-                           default["state"] == "current", False, default["value"], dashed=True)
+                           default["state"] == "current", False, default["value"], compact, dashed=True)
             self._draw_token(painter, self.state.message, palette, bold)
 
     def _badge(self, message, handler_id) -> str:
@@ -160,7 +179,7 @@ class StackPanel(QWidget):
                 parts.append(text.changes(badges[phase]))
         return "; ".join(parts)
 
-    def _draw_box(self, painter, rect, label, kind, palette, current, skipped, badge, dashed=False):
+    def _draw_box(self, painter, rect, label, kind, palette, current, skipped, badge, compact, dashed=False):
         fill = palette["current"] if current else palette["box"]
         border = palette["accent"] if current else palette["border"]
         pen = QPen(border, 2 if current else 1)
@@ -172,13 +191,18 @@ class StackPanel(QWidget):
         painter.drawRoundedRect(rect, 6, 6)
         metrics = QFontMetrics(painter.font())
         inner = rect.adjusted(10, 4, -10, -4)
-        painter.setPen(palette["text"])
-        painter.drawText(inner, Qt.AlignLeft | Qt.AlignTop, metrics.elidedText(label, Qt.ElideRight, int(inner.width())))
         sub = kind + ("  (skipped: a handler above stopped the message)" if skipped else "")
         if badge:
             sub = badge
+        label_width = inner.width()
+        if compact:  # one line: the label, then the badge or class after it
+            label_width = min(metrics.horizontalAdvance(label + "  "), inner.width() * 0.45)
+        painter.setPen(palette["text"])
+        painter.drawText(inner, Qt.AlignLeft | Qt.AlignTop, metrics.elidedText(label, Qt.ElideRight, int(label_width)))
         painter.setPen(palette["badge"] if badge else palette["muted"])
-        painter.drawText(inner, Qt.AlignLeft | Qt.AlignBottom, metrics.elidedText(sub, Qt.ElideRight, int(inner.width())))
+        sub_rect = inner.adjusted(label_width, 0, 0, 0) if compact else inner
+        painter.drawText(sub_rect, Qt.AlignLeft | (Qt.AlignTop if compact else Qt.AlignBottom),
+                         metrics.elidedText(sub, Qt.ElideRight, int(sub_rect.width())))
         painter.setOpacity(1.0)
 
     def _draw_token(self, painter, message, palette, bold):
@@ -196,7 +220,7 @@ class StackPanel(QWidget):
         painter.setPen(palette["token_text"])
         painter.drawText(rect.adjusted(6, 2, -6, -height / 2), Qt.AlignCenter,
                          metrics.elidedText(label, Qt.ElideRight, int(width - 12)))
-        painter.setFont(self.font())
+        painter.setFont(self._fitted_font())
         painter.drawText(rect.adjusted(6, height / 2 - 2, -6, -2), Qt.AlignCenter,
                          PHASE_WORDS.get(message.phase, message.phase))
         # an arrow from the token to the box it is at
