@@ -10,17 +10,9 @@ from pyro.optim import Adam
 
 import minipyro
 from minipyro.observe import pyro_mode
+from tests.pyro_seed_model import guide, model
 
 
-def model(data):
-    loc = pyro.sample("loc", dist.Normal(0.0, 10.0))
-    with pyro.plate("data", len(data)):
-        pyro.sample("obs", dist.Normal(loc, 1.0), obs=data)
-
-
-def guide(data):
-    q_loc = pyro.param("q_loc", torch.tensor(0.0))
-    pyro.sample("loc", dist.Normal(q_loc, 1.0))
 
 
 def training(data):

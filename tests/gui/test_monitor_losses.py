@@ -2,21 +2,13 @@
 its ``loss`` events fill the SVI monitor's curve."""
 
 import pyro
-import pyro.distributions as dist
 import torch
 from pyro.infer import Trace_ELBO
 
 import minipyro
+from tests.pyro_seed_model import guide, model
 
 
-def model(data):
-    loc = pyro.sample("loc", dist.Normal(0.0, 10.0))
-    with pyro.plate("data", len(data)):
-        pyro.sample("obs", dist.Normal(loc, 1.0), obs=data)
-
-
-def guide(data):
-    pyro.sample("loc", dist.Normal(pyro.param("q_loc", torch.tensor(0.0)), 1.0))
 
 
 def test_loss_events_fill_the_svi_monitor(qtbot, own_window, tmp_path):
