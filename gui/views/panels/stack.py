@@ -30,7 +30,7 @@ class StackPanel(QWidget):
         self._animation = QVariantAnimation(self)
         self._animation.setEasingCurve(QEasingCurve.OutCubic)
         self._animation.valueChanged.connect(self._on_animation)
-        self.setMinimumSize(220, 140)  # two right-hand panels fit a 1024x768 projector
+        self.setMinimumSize(220, 100)  # boxes shrink to fit: the monitor may take the height while training
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         session.sig_step_changed.connect(self._on_step)
         session.sig_reset.connect(lambda: self._on_step(-1))
