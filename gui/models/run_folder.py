@@ -33,6 +33,7 @@ class RunFolder:
         self.folder = Path(folder)
         self.runs = runs
         self.files: dict[Path, WatchedFile] = {}
+        self.caught_up = False  # the last poll found nothing new to read
 
     def poll(self) -> list[str]:
         problems = []
@@ -50,6 +51,7 @@ class RunFolder:
                 problems.append(watched.error)
         if changed:
             self.runs.sig_changed.emit()
+        self.caught_up = not changed
         return problems
 
     def live(self) -> list[Path]:

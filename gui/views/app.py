@@ -137,6 +137,14 @@ def run_to_the_end(window: MainWindow, timeout: float = 300.0) -> None:
     QApplication.processEvents()
 
 
+def read_whole_folder(window: MainWindow, timeout: float = 120.0) -> None:
+    """A folder of runs read to the end of every file, as the picture of a finished job."""
+    deadline = time.monotonic() + timeout
+    while not window.run_folder.caught_up and time.monotonic() < deadline:
+        window._poll_folder()
+    window.svi.redraw()
+
+
 def run_svi_for_picture(window: MainWindow, steps: int) -> None:
     window.svi.steps.setValue(steps)
     window.run("svi", svi_settings=window.svi.settings())
@@ -186,7 +194,9 @@ def _picture(app, window, file, screenshot_path, show, theme, presentation, svi_
         window.apply_theme(theme)
     if presentation:
         window.toggle_presentation()
-    if file is not None and str(file).endswith(".jsonl"):
+    if file is not None and Path(file).is_dir():
+        read_whole_folder(window)
+    elif file is not None and str(file).endswith(".jsonl"):
         show_recording_mid_message(window)
     elif file is not None and svi_steps:
         run_svi_for_picture(window, svi_steps)

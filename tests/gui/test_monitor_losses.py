@@ -49,3 +49,7 @@ def test_a_folder_of_ranks_recording_losses_shows_a_run_per_rank(qtbot, own_wind
     names = [own_window.svi.run_list.item(i).text() for i in range(2)]
     assert ["job" in names[0], "job.rank1" in names[1]] == [True, True]
     assert [len(run) for run in own_window.svi.runs] == [5, 5]
+    own_window.svi.redraw()
+    legend = own_window.svi.loss_legend
+    assert [legend.item(i).text() for i in range(legend.count())] == ["run 1: job", "run 2: job.rank1"]
+    assert own_window.svi.plots.widget(1).isHidden()  # no parameters in loss events: the loss takes the height

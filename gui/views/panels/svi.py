@@ -242,10 +242,13 @@ class SviPanel(QWidget):
                 item.setTextPen(palette["text"])
                 item.setStyle(tickFont=font, tickTextOffset=max(3, int(self.text_size / 2)))
                 item.label.setFont(font)
-            plot.setTitle(plot.titleLabel.text, color=palette["text"].name(), size=f"{self.text_size * 1.15:.1f}pt")
+            self._set_title(plot, plot.titleLabel.text)
         self.readout.setFont(font)
         self.readout.fill = pg.mkBrush(palette["panel"])
         self.readout.border = pg.mkPen(palette["border"])
+
+    def _set_title(self, plot, title: str) -> None:
+        plot.setTitle(title, color=colors()["text"].name(), size=f"{self.text_size * 1.15:.1f}pt")
 
     # Settings ----------------------------------------------------------------------
     def load_settings(self, path) -> None:
@@ -426,12 +429,14 @@ class SviPanel(QWidget):
         elements = self.plotted_elements()
         styles = (Qt.SolidLine, Qt.DashLine, Qt.DotLine, Qt.DashDotLine)
         entries = {"loss": [], "param": [], "grad": []}
+        names = [run.label.split(" (")[0] for _, run in visible]  # "run 2: ddp.rank1"
+        named = len({name.partition(": ")[2] for name in names}) == len(names) > 1  # runs of different files
         for order, (index, run) in enumerate(visible):
             colour = run_colour(index)
             raw = pg.mkColor(colour)
             raw.setAlpha(70)
             pen = pg.mkPen(colour, width=2)
-            entries["loss"].append((run.label.split(":")[0], pen, run.label))
+            entries["loss"].append((names[order] if named else run.label.split(":")[0], pen, run.label))
             self._curves[index] = {
                 "raw": self.loss_plot.plot(pen=pg.mkPen(raw, width=1)),
                 "smooth": self.loss_plot.plot(pen=pen),
@@ -450,6 +455,13 @@ class SviPanel(QWidget):
                 self._grad_curves[(index, key)] = self.grad_plot.plot(pen=pen)
         for legend, name in ((self.loss_legend, "loss"), (self.param_legend, "param"), (self.grad_legend, "grad")):
             legend.set_entries(entries[name])
+        # Runs that report losses only (loss events, no SVI.step): the loss takes the whole height.
+        self.plots.widget(1).setVisible(not visible or bool(entries["param"] or entries["grad"]))
+        for plot, name, title in ((self.param_plot, "param", "parameters"), (self.grad_plot, "grad", "gradient norms")):
+            empty = bool(visible) and not entries[name]
+            for axis in ("left", "bottom"):
+                plot.showAxis(axis, not empty)
+            self._set_title(plot, f"{title}: none recorded in these runs" if empty else title)
 
     def reset_zoom(self):
         for plot in (self.loss_plot, self.param_plot, self.grad_plot):
