@@ -38,10 +38,10 @@ class FollowedFile:
         at_newest = self.session.current >= self.session.last
         for _ in range(MAX_CHUNKS):
             offset = self.reader.offset
-            pairs = self.reader.read_new_raw(CHUNK_BYTES)
-            if pairs:
-                self.session.add_events([p[0] for p in pairs], [p[1] for p in pairs])
-                if pairs[-1][0]["kind"] == "run_end":
+            triples = self.reader.read_new_raw(CHUNK_BYTES)
+            if triples:
+                self.session.add_read(triples)
+                if triples[-1][0]["kind"] == "run_end":
                     self.active = False
                     break
             if self.reader.offset == offset or time.monotonic() >= deadline:

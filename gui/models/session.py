@@ -62,8 +62,9 @@ class Session:
         self._last_state = None
         self.sig_reset.emit()
 
-    def add_events(self, events: list, lines: Optional[list] = None) -> None:
-        """Append events (dicts; optionally their JSON lines, as read from a file)."""
+    def add_events(self, events: list, lines: Optional[list] = None, offsets: Optional[list] = None) -> None:
+        """Append events (dicts; optionally their JSON lines and where those start in the
+        recording file being read, see :meth:`load_recording`)."""
         if not events:
             return
         if events[0]["kind"] == "run_start" and len(self.events) > 0:
@@ -72,7 +73,7 @@ class Session:
         for i, event in enumerate(events):
             if len(self.events) % self.checkpoint_every == 0:
                 self._checkpoints.append(self._tail.copy())
-            self.events.append(event, None if lines is None else lines[i])
+            self.events.append(event, None if lines is None else lines[i], None if offsets is None else offsets[i])
             reduce(self._tail, event)
             kind = event["kind"]
             if kind == "run_start" and event.get("source_text") is not None and event.get("file"):
@@ -80,6 +81,12 @@ class Session:
             elif kind == "error" and event.get("sources"):
                 self.sources.update(event["sources"])
         self.sig_events_added.emit(first, len(self.events))
+
+    def add_read(self, triples: list) -> None:
+        """Append what a RecordingReader read: (event, line, offset) triples."""
+        if triples:
+            events, lines, offsets = zip(*triples)
+            self.add_events(events, lines, offsets)
 
     def __len__(self) -> int:
         return len(self.events)
@@ -94,10 +101,11 @@ class Session:
         exist as dicts at once), up to its size when opened: a file still being written is then
         followed with the returned reader (``gui.models.follow``), a bounded piece per GUI tick.
         Raises RecordingError naming the line for a bad file."""
-        from minipyro.observe.recording import RecordingError, RecordingReader
+        from minipyro.observe.recording import RecordingError, RecordingReader, open_regular
 
         reader = RecordingReader(path)
         self.reset(str(path))
+        self.events.read_from(open_regular(path))  # the events' lines stay there, read again when shown
         size = reader.size()
         # Reading creates millions of short-lived dicts: with the cyclic collector on, it would
         # rescan everything the session has kept so far, again and again (it doubles the time).
@@ -107,13 +115,12 @@ class Session:
         try:
             while reader.offset < size:
                 offset = reader.offset
-                pairs = reader.read_new_raw(min(chunk_bytes, size - reader.offset))
-                self.add_events([p[0] for p in pairs], [p[1] for p in pairs])
+                self.add_read(reader.read_new_raw(min(chunk_bytes, size - reader.offset)))
                 if reader.offset == offset:
                     break
             if reader.pending and self.ended:  # the run is over: a last line with no newline is whole or cut
                 last, self.truncated = reader.finish_raw()
-                self.add_events([p[0] for p in last], [p[1] for p in last])
+                self.add_read(last)
         finally:
             if collecting:
                 gc.enable()
