@@ -18,11 +18,11 @@ SEED_MODEL = ROOT / "resources" / "examples" / "normal_normal.py"
 STEPPING_MODEL = ROOT / "tests" / "runner" / "models" / "three_handlers.py"
 
 
-def headless_steps_per_second(steps: int) -> float:
+def headless_steps_per_second(steps: int, model_file=SEED_MODEL) -> float:
     import minipyro
     from minipyro.runner.modelfile import load_model_file
 
-    example = load_model_file(SEED_MODEL)
+    example = load_model_file(model_file)
     minipyro.get_param_store().clear()
     minipyro.set_rng_seed(0)
     svi = minipyro.SVI(example.model, example.guide, minipyro.Adam({"lr": example.svi["lr"]}),

@@ -128,10 +128,11 @@ class DebugController:
         self.sig_changed.emit()
 
     # What the runner sends -----------------------------------------------------------
-    def on_events(self, events: list) -> bool:
-        """Add a batch of the run's events. True when the view should move to the newest step
-        soon (it was there, and the run goes on): the view throttles that, it is not urgent."""
-        self.session.add_events(events)
+    def on_events(self, events: list, lines: Optional[list] = None) -> bool:
+        """Add a batch of the run's events (and their JSON lines, if made already). True when the
+        view should move to the newest step soon (it was there, and the run goes on): the view
+        throttles that, it is not urgent."""
+        self.session.add_events(events, lines)
         if self._capture_from is not None and self._show_capture():
             return False
         return self.following and self.runner.state == "running"

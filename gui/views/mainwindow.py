@@ -323,8 +323,8 @@ class MainWindow(QMainWindow):
                 self.resizeDocks([self.docks["SVI monitor"]], [self.height() // 2], Qt.Vertical)
         self.debug.run(self.model_path, entry, None, start_paused, settings, seed=seed, args=self.script_args)
 
-    def _on_runner_events(self, events: list):
-        if self.debug.on_events(events) and not self._follow_tail.isActive():
+    def _on_runner_events(self, events: list, lines: list):
+        if self.debug.on_events(events, lines) and not self._follow_tail.isActive():
             self._follow_tail.start()  # follow the newest step, at most ~10 times a second
 
     def _on_svi_command(self, name: str):
