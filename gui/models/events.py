@@ -15,6 +15,9 @@ KIND_CODES = {kind: code for code, kind in enumerate(
      "postprocess", "msg_end", "svi_step", "structure", "output", "error", "line", "loss"])}
 
 
+KEPT_MESSAGE_NAMES = 4096  # when old events are dropped: more than any run has messages in flight
+
+
 class EventStore:
     """The events of a session, each kept as its JSON text and parsed when asked for.
 
@@ -82,6 +85,17 @@ class EventStore:
         start = self._starts[index]
         end = self._starts[index + 1] - 1 if index + 1 < len(self._starts) else self._end - 1
         return os.pread(self._file.fileno(), end - start, start)
+
+    def drop_first(self, count: int) -> None:
+        """Forget the oldest ``count`` events (event k becomes k - count)."""
+        del self.kinds[:count], self.names[:count]
+        if self._file is None:
+            del self._lines[:count]
+        else:
+            del self._starts[:count]
+        self._cache = {}
+        # Names of messages started long ago: only those still in flight label later events.
+        self.message_names = dict(list(self.message_names.items())[-KEPT_MESSAGE_NAMES:])
 
     def clear(self) -> None:
         if self._file is not None:

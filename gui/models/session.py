@@ -30,7 +30,8 @@ class Session:
     """A run's events and the current step. Views read it and connect to its signals.
 
     Signals: ``sig_reset()`` (a new run or recording), ``sig_events_added(first, end)``,
-    ``sig_step_changed(step)``.
+    ``sig_step_changed(step)``, ``sig_dropped(count)`` (the oldest events were forgotten: event k
+    is now k - count; see :meth:`drop_oldest`).
     """
 
     def __init__(self, checkpoint_every: int = CHECKPOINT_EVERY):
@@ -44,12 +45,14 @@ class Session:
         self.sources: dict = {}
         # Whether Step stops at output events (a print is not a step unless the timeline shows them).
         self.output_steps = False
+        self.dropped = 0  # events forgotten at the start (drop_oldest): event k has seq k + dropped
         self._checkpoints: list[State] = []  # the state after events k*checkpoint_every - 1
         self._tail = State()  # the state after the last event
         self._last_state: Optional[State] = None  # the newest state_at below the tail
         self.sig_reset = Signal()
         self.sig_events_added = Signal()
         self.sig_step_changed = Signal()
+        self.sig_dropped = Signal()
 
     def reset(self, file: Optional[str] = None) -> None:
         self.events.clear()
@@ -57,6 +60,7 @@ class Session:
         self.file = file
         self.truncated = False
         self.sources = {}
+        self.dropped = 0
         self._checkpoints = []
         self._tail = State()
         self._last_state = None
@@ -90,6 +94,22 @@ class Session:
 
     def __len__(self) -> int:
         return len(self.events)
+
+    def drop_oldest(self, keep: int) -> int:
+        """Forget the oldest events, keeping at least the newest ``keep`` (whole checkpoint
+        intervals go, so the states of those kept stay exact): memory stays flat while a fast
+        writer is followed, if the user asked for it. Returns how many were dropped."""
+        count = (len(self.events) - keep) // self.checkpoint_every * self.checkpoint_every
+        if count <= 0:
+            return 0
+        self.events.drop_first(count)
+        del self._checkpoints[: count // self.checkpoint_every]
+        self._last_state = None
+        self.dropped += count
+        if self.current >= 0:  # a step that was dropped: the oldest kept
+            self.current = max(0, self.current - count)
+        self.sig_dropped.emit(count)
+        return count
 
     @property
     def last(self) -> int:
