@@ -3,8 +3,9 @@ relative to no observer, on the seed model and on a 300-site chain.
 
     python benchmarks/bench_events.py [--rounds 15]
 
-Goals (DESIGN section 9): sites <= 1.2x, steps <= 2.0x. The three variants run
-in interleaved rounds so that machine noise hits them alike.
+Goals (DESIGN section 9, issue 16): sites <= 1.10x, steps <= 1.6x. The three variants run
+in interleaved rounds so that machine noise hits them alike; distribution validation is off
+for all of them (as in bench_core).
 """
 
 import argparse
@@ -16,6 +17,7 @@ from pyro.distributions import Normal
 from torch.distributions import constraints
 
 import minipyro
+from goals import report
 
 SEED_DATA = 3.0 + torch.randn(100, generator=torch.Generator().manual_seed(0))
 CHAIN_LENGTH = 300
@@ -56,16 +58,21 @@ def timed_steps(model, guide, args, steps, detail):
     minipyro.get_param_store().clear()
     svi = minipyro.SVI(model, guide, minipyro.Adam({"lr": 0.01}), minipyro.Trace_ELBO())
     svi.step(*args)  # create the params outside the timing
-    start = time.perf_counter()
     if detail is None:
+        start = time.perf_counter()
         for _ in range(steps):
             svi.step(*args)
-    else:
-        with minipyro.record(detail=detail) as rec:
-            for _ in range(steps):
-                svi.step(*args)
-        assert len(rec) > 0
-    return (time.perf_counter() - start) / steps
+        return (time.perf_counter() - start) / steps
+    with minipyro.record(detail=detail) as rec:
+        # A recording's first step also reports the model's and guide's structure (once per
+        # run): the steady cost per step is what is compared, after it.
+        svi.step(*args)
+        start = time.perf_counter()
+        for _ in range(steps):
+            svi.step(*args)
+        elapsed = time.perf_counter() - start
+    assert len(rec) > 0
+    return elapsed / steps
 
 
 def main():
@@ -73,7 +80,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=15)
     options = parser.parse_args()
     torch.set_num_threads(1)
-    goals = {"sites": 1.2, "steps": 2.0}
+    torch.distributions.Distribution.set_default_validate_args(False)
+    goals = {"sites": 1.10, "steps": 1.6}
     for workload, (model, guide, args, steps) in WORKLOADS.items():
         times = {None: [], "sites": [], "steps": []}
         for _ in range(options.rounds):
@@ -82,8 +90,10 @@ def main():
         base = statistics.median(times[None])
         print(f"{workload}: {base * 1e3:.3f} ms per SVI step without an observer")
         for detail, goal in goals.items():
-            ratio = statistics.median(times[detail]) / base
-            print(f"  detail={detail:5s} {ratio:5.2f}x   goal <= {goal:.1f}x   {'met' if ratio <= goal else 'NOT met'}")
+            if detail == "sites" and workload != "seed model":
+                continue  # issue 16's table: sites on the seed model, steps on both
+            report(f"{detail} recording / unrecorded SVI step, {workload}", statistics.median(times[detail]) / base,
+                   "x", goal)
 
 
 if __name__ == "__main__":

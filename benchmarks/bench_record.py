@@ -31,6 +31,7 @@ from pathlib import Path
 import torch
 
 from minipyro.runner.script import ProcessRecording, run_as_main, run_script
+from goals import report as goal_line
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -78,13 +79,13 @@ def measure(variants: dict, rounds: int, order: random.Random) -> dict:
     return times
 
 
-def report(times: dict, unit: str) -> None:
+def report(times: dict, unit: str, title: str) -> None:
     for detail, goal in GOALS.items():
         best = min(times[detail]) / min(times["plain"])
         paired = statistics.median(t / p for t, p in zip(times[detail], times["plain"]))
-        verdict = "met" if max(best, paired) <= goal else "NOT met"
-        print(f"  --detail {detail:5s} {unit}: best {best:.3f}x, median of paired rounds {paired:.3f}x   "
-              f"goal <= {goal}x   {verdict}")
+        print(f"  --detail {detail:5s} {unit}: best {best:.3f}x, median of paired rounds {paired:.3f}x")
+        goal_line(f"main.py record --detail {detail} / plain script, {title}, {unit} (paired median)", paired,
+                  "x", goal)
 
 
 def svi_hook_cost(steps: int = 200) -> None:
@@ -155,8 +156,8 @@ def main() -> None:
             cpus = {name: [cpu for _, cpu in runs] for name, runs in both.items()}
             print(f"{title} ({script.name}, {options.steps} steps): plain loop {min(loops['plain']):.2f} s "
                   f"(best of {options.rounds})")
-            report(loops, "loop wall time")
-            report(cpus, "run's CPU time")
+            report(loops, "loop wall time", title)
+            report(cpus, "run's CPU time", title)
             if options.processes:
                 commands = {"plain": [sys.executable, str(script), *args]}
                 for detail in GOALS:
@@ -164,7 +165,7 @@ def main() -> None:
                                         "-o", str(Path(folder) / f"{detail}.mpr.jsonl"), str(script), *args]
                 processes = {name: (lambda command=command: run_process(command, folder))
                              for name, command in commands.items()}
-                report(measure(processes, options.rounds, order), "process")
+                report(measure(processes, options.rounds, order), "process", title)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import statistics
 import time
 from pathlib import Path
 
+from goals import report
 from minipyro.runner.controller import RunnerController
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,11 +19,11 @@ SEED_MODEL = ROOT / "resources" / "examples" / "normal_normal.py"
 STEPPING_MODEL = ROOT / "tests" / "runner" / "models" / "three_handlers.py"
 
 
-def headless_steps_per_second(steps: int) -> float:
+def headless_steps_per_second(steps: int, model_file=SEED_MODEL) -> float:
     import minipyro
     from minipyro.runner.modelfile import load_model_file
 
-    example = load_model_file(SEED_MODEL)
+    example = load_model_file(model_file)
     minipyro.get_param_store().clear()
     minipyro.set_rng_seed(0)
     svi = minipyro.SVI(example.model, example.guide, minipyro.Adam({"lr": example.svi["lr"]}),
@@ -75,12 +76,13 @@ def main():
         ratio = statistics.median(child) / statistics.median(headless)
         print(f"SVI on the seed model: {statistics.median(headless):.0f} steps/s headless in-process, "
               f"{statistics.median(child):.0f} steps/s in the runner")
-        print(f"  runner / headless = {ratio:.2f}x   goal >= 0.9x   {'met' if ratio >= 0.9 else 'NOT met'}")
+        report("runner (no app), headless / runner steps per second (goal: runner >= 0.9x)", 1 / ratio, "x",
+               round(1 / 0.9, 3))
         times = step_round_trips(controller, options.round_trips)
         median_ms = statistics.median(times) * 1e3
         print(f"step command round trip: median {median_ms:.2f} ms, p90 "
               f"{statistics.quantiles(times, n=10)[-1] * 1e3:.2f} ms over {len(times)} steps")
-        print(f"  goal <= 2 ms median   {'met' if median_ms <= 2 else 'NOT met'}")
+        report("debugger step command round trip, median", median_ms, "ms", 2)
     finally:
         controller.close()
 

@@ -36,8 +36,14 @@ def site_log_prob(site) -> torch.Tensor:
         if _is_scaled_or_masked(site):
             log_p = scale_and_mask(log_p, site["scale"], site["mask"])
         site["log_prob"] = log_p
-        site["log_prob_sum"] = log_p.sum()
+        site["log_prob_sum"] = total_of(log_p)
     return site["log_prob"]
+
+
+def total_of(log_p: torch.Tensor) -> torch.Tensor:
+    """``log_p.sum()``; a scalar is its own sum (no op in the graph: the same numbers, forward
+    and backward)."""
+    return log_p if log_p.dim() == 0 else log_p.sum()
 
 
 def _is_scaled_or_masked(site) -> bool:

@@ -19,7 +19,7 @@ from pyro.distributions.score_parts import ScoreParts
 from pyro.distributions.util import scale_and_mask
 from torch.distributions import kl_divergence
 
-from .handlers import _is_scaled_or_masked, _site_failure, block, replay, site_log_prob, trace
+from .handlers import _is_scaled_or_masked, _site_failure, block, replay, site_log_prob, total_of, trace
 from .params import PARAM_STORE
 from .primitives import is_subsample_site, param
 from . import runtime
@@ -48,7 +48,7 @@ def _score_parts(site) -> ScoreParts:
             parts = parts.scale_and_mask(site["scale"], site["mask"])
         site["score_parts"] = parts
         site["log_prob"] = parts.log_prob
-        site["log_prob_sum"] = parts.log_prob.sum()
+        site["log_prob_sum"] = total_of(parts.log_prob)
     return site["score_parts"]
 
 

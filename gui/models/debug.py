@@ -33,6 +33,9 @@ class DebugController:
         self.session = session
         self.runner = runner
         self.follower: Optional[FollowedFile] = None
+        # While following a recording: None keeps every event; a number drops all but about that
+        # many newest (the user's "drop old events", for memory that stays flat).
+        self.follow_keep: Optional[int] = None
         # Whether the user's last position was the newest step: then the view moves on with a
         # streaming run. Set from every change of step, whoever made it (slider, table, keys).
         self.following = True
@@ -79,7 +82,7 @@ class DebugController:
         except Exception:
             self.session.reset()
             raise
-        self.follower = FollowedFile(self.session, reader)
+        self.follower = FollowedFile(self.session, reader, self.follow_keep)
         self.session.set_current(0 if len(self.session) else -1)
         self.reason = "recording"
         self.breakpoints.count_hits(self.session.events)
@@ -128,10 +131,11 @@ class DebugController:
         self.sig_changed.emit()
 
     # What the runner sends -----------------------------------------------------------
-    def on_events(self, events: list) -> bool:
-        """Add a batch of the run's events. True when the view should move to the newest step
-        soon (it was there, and the run goes on): the view throttles that, it is not urgent."""
-        self.session.add_events(events)
+    def on_events(self, events: list, lines: Optional[list] = None) -> bool:
+        """Add a batch of the run's events (and their JSON lines, if made already). True when the
+        view should move to the newest step soon (it was there, and the run goes on): the view
+        throttles that, it is not urgent."""
+        self.session.add_events(events, lines)
         if self._capture_from is not None and self._show_capture():
             return False
         return self.following and self.runner.state == "running"
@@ -279,7 +283,11 @@ class DebugController:
             reason = f"travelling back (the run is paused at step {self.session.last})"
         first = self.session.events[0]
         engine = " · on full Pyro" if first["kind"] == "run_start" and first.get("engine") == "pyro" else ""
-        return f"Step {self.session.current} of {self.session.last}" + (f" — {reason}" if reason else "") + engine
+        dropped = self.session.dropped
+        counter = f"Step {self.session.current + dropped} of {self.session.last + dropped}"
+        if dropped:
+            counter += f" (the oldest {dropped:,} dropped)"
+        return counter + (f" — {reason}" if reason else "") + engine
 
     def enabled(self, has_model: bool) -> dict:
         """Which commands make sense now: action name -> bool."""

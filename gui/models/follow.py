@@ -4,6 +4,7 @@ a bounded piece per look, so that the app answers at any write rate."""
 from __future__ import annotations
 
 import time
+from typing import Optional
 
 from .session import Session
 
@@ -17,15 +18,18 @@ class FollowedFile:
 
     Each :meth:`poll` reads at most ``MAX_CHUNKS`` chunks, and stops early once its time budget
     is spent: a writer faster than the app leaves it behind (:attr:`behind`, in bytes, for a
-    banner), never frozen, and nothing is skipped; it catches up when the writer pauses.
+    banner), never frozen, and nothing is skipped; it catches up when the writer pauses. With
+    ``keep`` (the user's "drop old events") the session keeps only about that many newest
+    events, so memory stays flat however long the writer writes.
 
     ``poll`` raises what the reader raises (``RecordingError``, ``OSError``) for a file that
     went bad; ``active`` is False once the run's last event has arrived.
     """
 
-    def __init__(self, session: Session, reader):
+    def __init__(self, session: Session, reader, keep: Optional[int] = None):
         self.session = session
         self.reader = reader
+        self.keep = keep  # None: keep every event; else drop all but about this many newest
         self.active = not session.ended
         self.behind = 0
 
@@ -38,14 +42,16 @@ class FollowedFile:
         at_newest = self.session.current >= self.session.last
         for _ in range(MAX_CHUNKS):
             offset = self.reader.offset
-            pairs = self.reader.read_new_raw(CHUNK_BYTES)
-            if pairs:
-                self.session.add_events([p[0] for p in pairs], [p[1] for p in pairs])
-                if pairs[-1][0]["kind"] == "run_end":
+            triples = self.reader.read_new_raw(CHUNK_BYTES)
+            if triples:
+                self.session.add_read(triples)
+                if triples[-1][0]["kind"] == "run_end":
                     self.active = False
                     break
             if self.reader.offset == offset or time.monotonic() >= deadline:
                 break
+        if self.keep is not None:
+            self.session.drop_oldest(self.keep)
         if at_newest and self.session.last > self.session.current:
             self.session.set_current(self.session.last)
         self.behind = max(0, self.reader.size() - self.reader.offset) if self.active else 0

@@ -63,7 +63,7 @@ class RunFolder:
         if watched.feed is None and watched.reader.header is not None:
             watched.feed = self.runs.feed(path.name.removesuffix(SUFFIX), _created(watched.reader.header))
         changed = False
-        for event, _ in pairs:
+        for event, _, _ in pairs:
             if event["kind"] in FED_KINDS:
                 watched.feed.add(event)
                 changed = True

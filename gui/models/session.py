@@ -30,7 +30,8 @@ class Session:
     """A run's events and the current step. Views read it and connect to its signals.
 
     Signals: ``sig_reset()`` (a new run or recording), ``sig_events_added(first, end)``,
-    ``sig_step_changed(step)``.
+    ``sig_step_changed(step)``, ``sig_dropped(count)`` (the oldest events were forgotten: event k
+    is now k - count; see :meth:`drop_oldest`).
     """
 
     def __init__(self, checkpoint_every: int = CHECKPOINT_EVERY):
@@ -44,12 +45,14 @@ class Session:
         self.sources: dict = {}
         # Whether Step stops at output events (a print is not a step unless the timeline shows them).
         self.output_steps = False
+        self.dropped = 0  # events forgotten at the start (drop_oldest): event k has seq k + dropped
         self._checkpoints: list[State] = []  # the state after events k*checkpoint_every - 1
         self._tail = State()  # the state after the last event
         self._last_state: Optional[State] = None  # the newest state_at below the tail
         self.sig_reset = Signal()
         self.sig_events_added = Signal()
         self.sig_step_changed = Signal()
+        self.sig_dropped = Signal()
 
     def reset(self, file: Optional[str] = None) -> None:
         self.events.clear()
@@ -57,13 +60,15 @@ class Session:
         self.file = file
         self.truncated = False
         self.sources = {}
+        self.dropped = 0
         self._checkpoints = []
         self._tail = State()
         self._last_state = None
         self.sig_reset.emit()
 
-    def add_events(self, events: list, lines: Optional[list] = None) -> None:
-        """Append events (dicts; optionally their JSON lines, as read from a file)."""
+    def add_events(self, events: list, lines: Optional[list] = None, offsets: Optional[list] = None) -> None:
+        """Append events (dicts; optionally their JSON lines and where those start in the
+        recording file being read, see :meth:`load_recording`)."""
         if not events:
             return
         if events[0]["kind"] == "run_start" and len(self.events) > 0:
@@ -72,7 +77,7 @@ class Session:
         for i, event in enumerate(events):
             if len(self.events) % self.checkpoint_every == 0:
                 self._checkpoints.append(self._tail.copy())
-            self.events.append(event, None if lines is None else lines[i])
+            self.events.append(event, None if lines is None else lines[i], None if offsets is None else offsets[i])
             reduce(self._tail, event)
             kind = event["kind"]
             if kind == "run_start" and event.get("source_text") is not None and event.get("file"):
@@ -81,8 +86,30 @@ class Session:
                 self.sources.update(event["sources"])
         self.sig_events_added.emit(first, len(self.events))
 
+    def add_read(self, triples: list) -> None:
+        """Append what a RecordingReader read: (event, line, offset) triples."""
+        if triples:
+            events, lines, offsets = zip(*triples)
+            self.add_events(events, lines, offsets)
+
     def __len__(self) -> int:
         return len(self.events)
+
+    def drop_oldest(self, keep: int) -> int:
+        """Forget the oldest events, keeping at least the newest ``keep`` (whole checkpoint
+        intervals go, so the states of those kept stay exact): memory stays flat while a fast
+        writer is followed, if the user asked for it. Returns how many were dropped."""
+        count = (len(self.events) - keep) // self.checkpoint_every * self.checkpoint_every
+        if count <= 0:
+            return 0
+        self.events.drop_first(count)
+        del self._checkpoints[: count // self.checkpoint_every]
+        self._last_state = None
+        self.dropped += count
+        if self.current >= 0:  # a step that was dropped: the oldest kept
+            self.current = max(0, self.current - count)
+        self.sig_dropped.emit(count)
+        return count
 
     @property
     def last(self) -> int:
@@ -94,10 +121,11 @@ class Session:
         exist as dicts at once), up to its size when opened: a file still being written is then
         followed with the returned reader (``gui.models.follow``), a bounded piece per GUI tick.
         Raises RecordingError naming the line for a bad file."""
-        from minipyro.observe.recording import RecordingError, RecordingReader
+        from minipyro.observe.recording import RecordingError, RecordingReader, open_regular
 
         reader = RecordingReader(path)
         self.reset(str(path))
+        self.events.read_from(open_regular(path))  # the events' lines stay there, read again when shown
         size = reader.size()
         # Reading creates millions of short-lived dicts: with the cyclic collector on, it would
         # rescan everything the session has kept so far, again and again (it doubles the time).
@@ -107,13 +135,12 @@ class Session:
         try:
             while reader.offset < size:
                 offset = reader.offset
-                pairs = reader.read_new_raw(min(chunk_bytes, size - reader.offset))
-                self.add_events([p[0] for p in pairs], [p[1] for p in pairs])
+                self.add_read(reader.read_new_raw(min(chunk_bytes, size - reader.offset)))
                 if reader.offset == offset:
                     break
             if reader.pending and self.ended:  # the run is over: a last line with no newline is whole or cut
                 last, self.truncated = reader.finish_raw()
-                self.add_events([p[0] for p in last], [p[1] for p in last])
+                self.add_read(last)
         finally:
             if collecting:
                 gc.enable()

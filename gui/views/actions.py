@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
+FOLLOW_KEEP = 200_000  # events kept while following with "drop old events" on
+
 TOOLBAR = ("run", "step", "step_message", "step_out", "continue", "pause", "stop", "restart", "back")
 
 
@@ -59,6 +61,10 @@ def make_actions(window) -> dict:
     add("presentation", "Presentation mode", window.toggle_presentation, "F9",
         "Large text, high contrast and a slower message, for a class")
     actions["presentation"].setCheckable(True)
+    add("drop_old_events", "Drop old events while following", window.set_drop_old_events,
+        tip=f"Following a recording being written: keep only the newest {FOLLOW_KEEP:,} events, so memory "
+            "stays flat however fast and long the writer goes (off: nothing is dropped)")
+    actions["drop_old_events"].setCheckable(True)
     return actions
 
 
@@ -83,6 +89,7 @@ def build_bars(window, actions: dict, docks: dict):
         run_menu.addAction(actions[name])
     run_menu.addSeparator()
     run_menu.addAction(actions["memory_limit"])
+    file_menu.insertAction(recent.menuAction(), actions["drop_old_events"])
     view_menu = menus.addMenu("&View")
     for dock in docks.values():
         view_menu.addAction(dock.toggleViewAction())

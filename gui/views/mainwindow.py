@@ -22,7 +22,7 @@ from ..models.debug import DebugController
 from ..models.run_folder import RunFolder
 from ..models.session import Session
 from ..models.svi_runs import SviRuns
-from .actions import build_bars, make_actions
+from .actions import FOLLOW_KEEP, build_bars, make_actions
 from .palette import set_theme, stylesheet, system_theme
 from .panels.breakpoints import BreakpointsPanel
 from .panels.console import ConsolePanel
@@ -111,6 +111,9 @@ class MainWindow(QMainWindow):
         self.actions_by_name = make_actions(self)
         self.recent = RecentFiles(self.settings, build_bars(self, self.actions_by_name, self.docks), self.open_path)
         self.statusBar().addPermanentWidget(self.step_label)
+        dropping = self.settings.value("follow/drop_old_events", False, type=bool)
+        self.actions_by_name["drop_old_events"].setChecked(dropping)
+        self.set_drop_old_events(dropping)
 
         self._follow_tail = self._timer(FOLLOW_TAIL_MS, self.debug.follow_newest, single_shot=True)
         self._follow_timer = self._timer(FOLLOW_INTERVAL_MS, self._poll_recording)
@@ -208,6 +211,14 @@ class MainWindow(QMainWindow):
             self._follow_timer.start()
         self._refresh()
         return True
+
+    def set_drop_old_events(self, dropping: bool) -> None:
+        """The user's choice while following a recording: keep every event (the default: nothing
+        is lost, a banner says how far behind), or only the newest FOLLOW_KEEP (memory stays flat)."""
+        self.settings.setValue("follow/drop_old_events", bool(dropping))
+        self.debug.follow_keep = FOLLOW_KEEP if dropping else None
+        if self.debug.follower is not None:
+            self.debug.follower.keep = self.debug.follow_keep
 
     def _poll_recording(self):
         follower = self.debug.follower
@@ -323,8 +334,8 @@ class MainWindow(QMainWindow):
                 self.resizeDocks([self.docks["SVI monitor"]], [int(self.height() * 0.6)], Qt.Vertical)
         self.debug.run(self.model_path, entry, None, start_paused, settings, seed=seed, args=self.script_args)
 
-    def _on_runner_events(self, events: list):
-        if self.debug.on_events(events) and not self._follow_tail.isActive():
+    def _on_runner_events(self, events: list, lines: list):
+        if self.debug.on_events(events, lines) and not self._follow_tail.isActive():
             self._follow_tail.start()  # follow the newest step, at most ~10 times a second
 
     def _on_svi_command(self, name: str):

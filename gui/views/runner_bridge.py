@@ -1,5 +1,7 @@
 """The runner's controller, seen from Qt: its callbacks arrive on reader threads; this
-moves them onto the GUI thread in batches (at most ~60 a second), as signals."""
+moves them onto the GUI thread in batches (at most ~30 a second), as signals. What can be done
+before the GUI thread sees an event is done on the reader thread: its JSON line, which the
+session keeps."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ import collections
 import threading
 from typing import Optional
 
+import orjson
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from minipyro.runner.controller import ControllerError, RunnerController
 
-DELIVERY_INTERVAL_MS = 16
+DELIVERY_INTERVAL_MS = 33
 MAX_DELIVERED = 5000  # items per tick at most: a runner sending faster than the app draws waits its turn
 RESUMING = {"run", "step", "step_message", "step_out", "continue_"}
 
@@ -25,7 +28,7 @@ class RunnerBridge(QObject):
     """
 
     # object, not list/dict: Qt would copy every string into a QVariant and back (a 15 MB print twice).
-    sigEvents = Signal(object)  # a batch of event dicts, in order
+    sigEvents = Signal(object, object)  # a batch of event dicts, in order, and their JSON lines
     sigControl = Signal(object)  # ready, paused, finished, refused, failed: the control message
     sigError = Signal(str)  # the runner could not be started or commanded
 
@@ -46,8 +49,9 @@ class RunnerBridge(QObject):
 
     # called on the controller's reader threads
     def _on_event(self, event: dict) -> None:
+        line = orjson.dumps(event)
         with self._lock:
-            self._incoming.append(("event", event))
+            self._incoming.append(("event", (event, line)))
 
     def _on_control(self, message: dict) -> None:
         with self._lock:
@@ -59,19 +63,20 @@ class RunnerBridge(QObject):
                 items, self._incoming = self._incoming, collections.deque()
             else:
                 items = [self._incoming.popleft() for _ in range(limit)]
-        batch: list = []
+        batch, lines = [], []
         for kind, payload in items:
             if kind == "event":
-                batch.append(payload)
+                batch.append(payload[0])
+                lines.append(payload[1])
                 continue
             if batch:
-                self.sigEvents.emit(batch)
-                batch = []
+                self.sigEvents.emit(batch, lines)
+                batch, lines = [], []
             # "ready" comes from a child started for a run already under way: it changes nothing.
             self.state = {"paused": "paused", "finished": "finished"}.get(payload["control"], self.state)
             self.sigControl.emit(payload)
         if batch:
-            self.sigEvents.emit(batch)
+            self.sigEvents.emit(batch, lines)
 
     def flush(self) -> None:
         """Deliver all that has arrived now (the screenshot uses it)."""

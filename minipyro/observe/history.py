@@ -8,6 +8,7 @@ without torch).
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 
@@ -46,13 +47,18 @@ def smooth(values: np.ndarray, weight: float, last: float = 0.0, count: int = 0)
     return out, last, count
 
 
+@functools.lru_cache(maxsize=1024)  # the same few parameters every step of a run
+def _element_names(name: str, shape: tuple, count: int) -> tuple:
+    if not shape:
+        return (name,)
+    indices = np.unravel_index(np.arange(count), shape)
+    return tuple(f"{name}[{','.join(str(int(axis[i])) for axis in indices)}]" for i in range(count))
+
+
 def element_names(name: str, shape: list, count: int) -> list:
     """The first ``count`` elements of a parameter of ``shape``, named as numpy indexes them:
     ``loc`` (a scalar), ``loc[3]``, ``assignment_probs[3,1]``."""
-    if not shape:
-        return [name]
-    indices = np.unravel_index(np.arange(count), shape)
-    return [f"{name}[{','.join(str(int(axis[i])) for axis in indices)}]" for i in range(count)]
+    return list(_element_names(name, tuple(shape), count))
 
 
 def param_elements(name: str, summary) -> tuple:

@@ -7,12 +7,15 @@ cut-off last line (a run still being written, or killed) is tolerated.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import stat
 import tempfile
 import threading
 import time
+from array import array
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -191,11 +194,17 @@ class RecordingReader:
         self._line_number = 0
         self._next_seq = 0
         self.pending = b""  # a last line without its newline yet
+        self._pending_offset = 0  # where it starts in the file
 
     @property
     def offset(self) -> int:
         """How far into the file the reader has read (bytes)."""
         return self._offset
+
+    @property
+    def end_of_events(self) -> int:
+        """Where the last whole line read ends (bytes): what follows is a line still being written."""
+        return self._pending_offset
 
     def size(self) -> int:
         """The file's size now (bytes): with :attr:`offset`, how far behind a follower is."""
@@ -205,12 +214,19 @@ class RecordingReader:
         raise RecordingError(f"{self.path}: line {line_number}: {reason}")
 
     def read_new(self) -> list[Event]:
-        return [Event.from_dict(data) for data, _ in self.read_new_raw()]
+        return [Event.from_dict(data) for data, _, _ in self.read_new_raw()]
 
-    def read_new_raw(self, max_bytes: int = -1) -> list[tuple[dict, bytes]]:
-        """Like :meth:`read_new`, as (event dict, its JSON line) pairs: what the app keeps.
-        ``max_bytes`` reads a large file in pieces (call again until it returns nothing new)."""
-        events = []
+    def read_new_raw(self, max_bytes: int = -1) -> list[tuple[dict, bytes, int]]:
+        """Like :meth:`read_new`, as (event dict, its JSON line, the line's offset in the file)
+        triples: what the app keeps. ``max_bytes`` reads a large file in pieces (call again until
+        it returns nothing new)."""
+        events: list = []
+        self.scan(lambda *line: events.append(line), max_bytes)
+        return events
+
+    def scan(self, take, max_bytes: int = -1) -> None:
+        """Read on as :meth:`read_new_raw` does, calling ``take(event dict, line, offset)`` for each
+        event instead of gathering them: what a million-event file is read with."""
         with open_regular(self.path) as f:
             f.seek(self._offset)
             left = max_bytes if max_bytes >= 0 else float("inf")
@@ -220,26 +236,30 @@ class RecordingReader:
                     break
                 left -= len(chunk)
                 self._offset += len(chunk)
-                self._take(chunk, events)
-        return events
+                self._take(chunk, take)
 
-    def _take(self, chunk: bytes, events: list) -> None:
+    def _take(self, chunk: bytes, take) -> None:
         lines = (self.pending + chunk).split(b"\n")
         self.pending = lines.pop()  # b"" when the data ends with a newline
         if len(self.pending) > MAX_LINE_BYTES:
             self._fail(self._line_number + len(lines) + 1, f"line longer than {MAX_LINE_BYTES} bytes")
-        for raw in lines:
-            self._line_number += 1
-            event = self._parse(raw, self._line_number)
-            if event is not None:
-                events.append((event, raw))
+        offset, parse, line_number = self._pending_offset, self._parse, self._line_number
+        try:
+            for raw in lines:
+                line_number += 1
+                event = parse(raw, line_number)
+                if event is not None:
+                    take(event, raw, offset)
+                offset += len(raw) + 1
+        finally:
+            self._line_number, self._pending_offset = line_number, offset
 
     def finish(self) -> tuple[list[Event], bool]:
         """At the end of a file: parse a last line with no newline if it is whole; say if one was cut."""
-        pairs, truncated = self.finish_raw()
-        return [Event.from_dict(data) for data, _ in pairs], truncated
+        triples, truncated = self.finish_raw()
+        return [Event.from_dict(data) for data, _, _ in triples], truncated
 
-    def finish_raw(self) -> tuple[list[tuple[dict, bytes]], bool]:
+    def finish_raw(self) -> tuple[list[tuple[dict, bytes, int]], bool]:
         if not self.pending:
             return [], False
         raw, self.pending = self.pending, b""
@@ -250,7 +270,8 @@ class RecordingReader:
                 raise  # a file that is not a recording at all, not one cut short
             return [], True  # cut off mid-line: tolerated
         self._line_number += 1
-        return ([] if event is None else [(event, raw)]), False
+        offset, self._pending_offset = self._pending_offset, self._pending_offset + len(raw)
+        return ([] if event is None else [(event, raw, offset)]), False
 
     def _parse(self, raw: bytes, line_number: int):
         if len(raw) > MAX_LINE_BYTES:
@@ -320,12 +341,66 @@ def _short(value) -> str:
     return text if len(text) <= 60 else text[:60] + "…"
 
 
+class RecordedEvents(Sequence):
+    """The events of a recording file, each parsed from the file when asked for: only where each
+    line starts is kept (8 bytes an event), so a million events take megabytes, not gigabytes.
+
+    The file was checked whole when it was loaded; a line that no longer reads as the event
+    it was (the file was changed since) raises RecordingError."""
+
+    def __init__(self, path, starts: array):
+        self.path = Path(path)
+        self._starts = starts  # where each line starts, and one more: where the next would
+        self._file = open_regular(path)
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def line(self, index: int) -> bytes:
+        """The event's JSON line as it is in the file (without its newline)."""
+        start, end = self._starts[index], self._starts[index + 1]
+        return os.pread(self._file.fileno(), end - start, start).rstrip(b"\n")
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("event index out of range")
+        try:
+            data = orjson.loads(self.line(index))
+        except orjson.JSONDecodeError:
+            data = None
+        if type(data) is not dict or data.get("seq") != index:
+            raise RecordingError(f"{self.path}: line {index + 2}: the file has changed since it was loaded")
+        return Event.from_dict(data)
+
+    def __iter__(self) -> Iterator[Event]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def close(self) -> None:
+        self._file.close()
+
+
 def load_recording(path) -> Recording:
-    """Read a whole recording file. Raises :class:`RecordingError` (a ValueError) naming the line."""
+    """Read a whole recording file, checking every line; the events are parsed again from the
+    file when read (a million-event file loads in seconds and a few megabytes). Raises
+    :class:`RecordingError` (a ValueError) naming the line."""
     reader = RecordingReader(path)
-    events = reader.read_new()
-    last, truncated = reader.finish()
-    events.extend(last)
+    starts = array("q")
+    # Reading makes millions of short-lived dicts: the cyclic collector would only slow it down.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        reader.scan(lambda event, line, offset: starts.append(offset))
+        last, truncated = reader.finish_raw()
+    finally:
+        if collecting:
+            gc.enable()
+    starts.extend(offset for _, _, offset in last)
     if reader.header is None:
         raise RecordingError(f"{path}: empty file: not a MiniPyro recording")
-    return Recording(reader.detail, events, header=reader.header, truncated=truncated)
+    starts.append(reader.end_of_events)
+    return Recording(reader.detail, RecordedEvents(path, starts), header=reader.header, truncated=truncated)

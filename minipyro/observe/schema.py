@@ -26,23 +26,50 @@ DICT, LIST = _of(dict), _of(list)
 
 
 def list_of(check):
-    return lambda value: type(value) is list and all(check(item) for item in value)
+    def checked(value) -> bool:
+        if type(value) is not list:
+            return False
+        for item in value:  # a loop, not all(generator): this runs for every event of a recording
+            if not check(item):
+                return False
+        return True
+    return checked
 
 
 def dict_of(check):
     """A dict with string keys (JSON's) whose values pass ``check``."""
-    return lambda value: type(value) is dict and all(check(item) for item in value.values())
+    def checked(value) -> bool:
+        if type(value) is not dict:
+            return False
+        for item in value.values():
+            if not check(item):
+                return False
+        return True
+    return checked
 
 
 def record(**checks):
     """A dict that has at least these keys, each passing its check."""
-    return lambda value: type(value) is dict and all(
-        name in value and check(value[name]) for name, check in checks.items())
+    fields = tuple(checks.items())
+
+    def checked(value) -> bool:
+        if type(value) is not dict:
+            return False
+        for name, check in fields:
+            if name not in value or not check(value[name]):
+                return False
+        return True
+    return checked
 
 
 def _changes(value) -> bool:
     """field -> [before, after]"""
-    return type(value) is dict and all(type(pair) is list and len(pair) == 2 for pair in value.values())
+    if type(value) is not dict:
+        return False
+    for pair in value.values():
+        if type(pair) is not list or len(pair) != 2:
+            return False
+    return True
 
 
 FRAME = record(file=STR, line=NAT, function=STR)
@@ -93,16 +120,19 @@ for _kind in KINDS:
 OPTIONAL.update({kind: {} for kind in REQUIRED.keys() - OPTIONAL.keys()})
 
 
+_CHECKS = {kind: (tuple(REQUIRED[kind].items()), tuple(OPTIONAL[kind].items())) for kind in REQUIRED}
+
+
 def problem(kind: str, event: dict):
     """What is wrong with an event of a known ``kind`` (a sentence), or None."""
-    required = REQUIRED[kind]
-    for name, check in required.items():
+    required, optional = _CHECKS[kind]
+    for name, check in required:
         if name not in event:
-            missing = [n for n in required if n not in event]
+            missing = [n for n, _ in required if n not in event]
             return f"a {kind} event lacks {', '.join(missing)}"
         if not check(event[name]):
             return f"a {kind} event's {name!r} has the wrong type or shape ({_describe(event[name])})"
-    for name, check in OPTIONAL[kind].items():
+    for name, check in optional:
         if name in event and not check(event[name]):
             return f"a {kind} event's {name!r} has the wrong type or shape ({_describe(event[name])})"
     return None

@@ -177,3 +177,46 @@ def test_following_a_file_written_at_50000_events_a_second(qtbot, window, tmp_pa
     assert any(text and "MB behind the writer" in text for text in banner)
     assert not window.follow_banner.isVisible()  # caught up: the banner is gone
     assert worst < GENEROUS_MS, worst
+
+
+def follow_to_the_end(qtbot, window, path, rate, seconds) -> int:
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(rate), str(seconds)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        qtbot.waitUntil(lambda: path.exists() and path.stat().st_size > 0, timeout=30000)
+        assert window.open_recording(path)
+        qtbot.waitUntil(lambda: window.session.ended, timeout=120000)
+    finally:
+        written = int(writer.communicate(timeout=60)[0])
+    return written
+
+
+def test_dropping_old_events_while_following_keeps_memory_flat_and_the_loss_curve_whole(
+        qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtCore import QSettings
+
+    from gui.views import mainwindow
+
+    monkeypatch.setattr(mainwindow, "FOLLOW_KEEP", 2000)
+    window.actions_by_name["drop_old_events"].trigger()  # the user's choice, remembered
+    assert window.settings.value("follow/drop_old_events", type=bool)
+    written = follow_to_the_end(qtbot, window, tmp_path / "long.mpr.jsonl", 20000, 1)
+    session = window.session
+    assert session.dropped > 0 and session.dropped + len(session) == written
+    assert len(session) < 2000 + follow.MAX_CHUNKS * follow.CHUNK_BYTES // 100  # bounded: the newest only
+    assert session.events[len(session) - 1]["seq"] == written - 1  # the newest is there
+    # Steps are still counted by seq, and the status bar says events were dropped.
+    assert window.step_label.text().startswith(
+        f"Step {session.current + session.dropped} of {written - 1} (the oldest {session.dropped:,} dropped)")
+    # The dropped events were seen before they went: the loss curve has every step.
+    assert len(window.svi_runs.runs[-1]) == written - 1
+    window.timeline.slider.setValue(0)  # travelling to the oldest kept step works
+    assert session.current == 0 and session.state_at(0).step == session.dropped
+    reopened = QSettings(window.settings.fileName(), QSettings.IniFormat)
+    assert reopened.value("follow/drop_old_events", type=bool)
+
+
+def test_without_dropping_nothing_is_lost_while_following(qtbot, window, tmp_path):
+    assert not window.actions_by_name["drop_old_events"].isChecked()  # the default
+    written = follow_to_the_end(qtbot, window, tmp_path / "long.mpr.jsonl", 20000, 1)
+    assert window.session.dropped == 0 and len(window.session) == written

@@ -260,3 +260,37 @@ def test_log_axis_labels_powers_of_ten_only():
     assert set(axis.tickStrings(marks, 1, 0.1)) == {""}  # minor ticks: marks without labels
     (_, narrow), _ = axis.tickValues(1.2, 1.9, 300)  # less than a decade: 1-2-5 steps
     assert [round(10 ** v) for v in narrow] == [20, 50]
+
+
+def test_the_plots_are_redrawn_one_per_tick_and_all_catch_up(qtbot, window):
+    """Live data is drawn a plot at a time (the three in one frame would hold the event loop
+    three times as long), and every plot shows the newest step within a few ticks."""
+    from gui.models.svi_runs import SviRun
+
+    run = SviRun("run 1")
+    for step in range(1, 51):
+        run.add({"step": step, "t": step * 0.01, "loss": 10.0 / step, "params": {"q": 0.1 * step},
+                 "grad_norms": {"q": 1.0 / step}})
+    window.svi_runs.runs = [run]
+    window.docks["SVI monitor"].raise_()
+    qtbot.waitUntil(window.svi.isVisible)
+    panel = window.svi
+
+    def points():
+        loss = panel._curves[0]["raw"].getData()[0]
+        params = next(iter(panel._param_curves.values())).getData()[0]
+        grads = next(iter(panel._grad_curves.values())).getData()[0]
+        return [0 if x is None else len(x) for x in (loss, params, grads)]
+
+    panel._timer.stop()  # ticks by hand
+    panel._mark_dirty()
+    drawn = []
+    for _ in range(4):
+        panel._redraw_if_dirty()
+        drawn.append(points())
+    assert drawn[0].count(50) == 1  # one plot at the first tick
+    assert drawn[-1] == [50, 50, 50]  # all of them within a round
+    run.add({"step": 51, "t": 0.51, "loss": 0.2, "params": {"q": 5.1}, "grad_norms": {"q": 0.02}})
+    panel._mark_dirty()
+    panel._redraw_if_dirty()
+    assert sorted(points()) == [50, 50, 51]

@@ -82,10 +82,14 @@ class ConsolePanel(QPlainTextEdit):
         self.anchorClicked.connect(self._on_anchor)
         session.sig_reset.connect(self._on_reset)
         session.sig_events_added.connect(self._on_events)
+        session.sig_dropped.connect(self._on_dropped)
 
     def _on_reset(self) -> None:
         self._pending = []
         self.clear()
+
+    def _on_dropped(self, count: int) -> None:
+        self._pending = [k - count for k in self._pending if k >= count]
 
     def _on_events(self, first: int, end: int) -> None:
         kinds = self.session.events.kinds

@@ -23,7 +23,9 @@ from ..palette import colors
 from .svi_plots import Legend, ReadableLogAxis, element_colour, nearest, readout_html, run_colour
 from ..rows_model import RowsModel
 
-REDRAW_INTERVAL_MS = 33  # at most ~30 redraws a second, however fast the steps arrive
+REDRAW_INTERVAL_MS = 50  # a plot redrawn a tick: the loss ten times a second, the others five
+PLOT_PARTS = ("loss", "params", "grads")
+REDRAW_TURNS = ("loss", "params", "loss", "grads")  # one plot redrawn a tick
 DEFAULT_CURVES = 8  # parameter elements plotted until the user picks others
 SIDE_CHARACTERS = 44  # the settings and runs beside the plots: enough for a run's label, no wider
 MAX_SEED = 2 ** 31 - 1  # a spin box's range; the runner takes any seed numpy takes
@@ -36,7 +38,8 @@ class SviPanel(QWidget):
     def __init__(self, model: SviRuns, parent=None):
         super().__init__(parent)
         self.model = model
-        self._dirty = False
+        self._dirty_parts: set = set()  # the plots to redraw: their data changed since they were drawn
+        self._turn = 0
         self._layout = None  # what the curves were made for
         self._curves: dict = {}
         self._param_curves: dict = {}
@@ -299,9 +302,6 @@ class SviPanel(QWidget):
     def _on_run_toggled(self, item):
         self.model.set_visible(self.run_list.row(item), item.checkState() == Qt.Checked)
 
-    def _mark_dirty(self, *_):
-        self._dirty = True
-
     def plotted_elements(self) -> list:
         """The parameter elements plotted: those picked, else the first of each parameter in
         turn (so every parameter is seen) up to DEFAULT_CURVES."""
@@ -357,25 +357,66 @@ class SviPanel(QWidget):
 
     # Drawing -----------------------------------------------------------------------
     def _redraw_if_dirty(self):
-        if self._dirty and self.isVisible():
-            self._dirty = False
-            started = time.perf_counter()
-            self.redraw()
-            # Leave the event loop at least twice the drawing time: a slow paint must not starve it.
-            spent_ms = (time.perf_counter() - started) * 1000
-            self._timer.setInterval(max(REDRAW_INTERVAL_MS, int(3 * spent_ms)))
+        """One plot per tick, in turn (the loss every other tick): Qt paints what changed in a
+        frame together, and the three plots in one frame would hold the event loop three times
+        as long."""
+        if not (self._dirty_parts and self.isVisible()):
+            return
+        started = time.perf_counter()
+        if self._check_layout():
+            self._dirty_parts = set(PLOT_PARTS)
+        for _ in range(len(REDRAW_TURNS)):
+            part = REDRAW_TURNS[self._turn % len(REDRAW_TURNS)]
+            self._turn += 1
+            if part in self._dirty_parts:
+                break
+        self._dirty_parts.discard(part)
+        self.redraw_part(part)
+        # Leave the event loop at least twice the drawing time: a slow paint must not starve it.
+        spent_ms = (time.perf_counter() - started) * 1000
+        self._timer.setInterval(max(REDRAW_INTERVAL_MS, int(3 * spent_ms)))
+
+    def _mark_dirty(self, *_):
+        self._dirty_parts = set(PLOT_PARTS)
 
     def redraw(self):
-        """Update the curves. Curves are created once per run and given new data after that:
-        re-creating them on every frame would cost more than drawing them."""
-        weight = self.smoothing_weight()
+        """Update every curve now. Curves are created once per run and given new data after
+        that: re-creating them on every frame would cost more than drawing them."""
+        self._check_layout()
+        for part in PLOT_PARTS:
+            self.redraw_part(part)
+
+    def _check_layout(self) -> bool:
+        """Make the curves again if what is plotted changed; say if it did."""
         by_time = self.x_axis.currentIndex() == 1
         layout = (by_time, self.log_y.isChecked(), tuple(r.visible for r in self.runs), len(self.runs),
                   tuple(self.plotted_elements()), tuple(tuple(r.grad_norms) for r in self.runs if r.visible))
-        if layout != self._layout:
-            self._layout = layout
-            self._make_curves(by_time)
-            self._fill_element_list()
+        if layout == self._layout:
+            return False
+        self._layout = layout
+        self._make_curves(by_time)
+        self._fill_element_list()
+        return True
+
+    def redraw_part(self, part: str) -> None:
+        """Give one plot's curves their data: ``loss`` (with the status line and the param table),
+        ``params`` or ``grads``."""
+        by_time = self.x_axis.currentIndex() == 1
+        if part == "loss":
+            self._redraw_losses(by_time)
+            self._update_status()
+            self._fill_param_table()
+            return
+        table, series_of = ((self._param_curves, lambda run, key: run.params.get(key)) if part == "params" else
+                            (self._grad_curves, lambda run, key: run.grad_norms.get(key)))
+        for (index, key), item in table.items():
+            run = self.runs[index]
+            series = series_of(run, key)
+            if series is not None and len(run):
+                item.setData(run.x(by_time)[: series.size], series.values)
+
+    def _redraw_losses(self, by_time: bool) -> None:
+        weight = self.smoothing_weight()
         visible_losses = []
         for index, run in enumerate(self.runs):
             curves = self._curves.get(index)
@@ -391,19 +432,10 @@ class SviPanel(QWidget):
                 finite = losses[np.isfinite(losses)]
                 top = float(finite.max()) if len(finite) else 0.0
                 curves["nonfinite"].setData(x[marks], np.full(int(marks.sum()), top))
-        for table, series_of in ((self._param_curves, lambda run, key: run.params.get(key)),
-                                 (self._grad_curves, lambda run, key: run.grad_norms.get(key))):
-            for (index, key), item in table.items():
-                run = self.runs[index]
-                series = series_of(run, key)
-                if series is not None and len(run):
-                    item.setData(run.x(by_time)[: series.size], series.values)
         if visible_losses and self.ignore_outliers.isChecked() and not self.log_y.isChecked():
             y_range = robust_range(np.concatenate(visible_losses))
             if y_range is not None and _moved(self.loss_plot.viewRange()[1], y_range):
                 self.loss_plot.setYRange(*y_range, padding=0)
-        self._update_status()
-        self._fill_param_table()
 
     def _label_runs(self) -> None:
         """The run list's names, a run still being written marked live (TensorBoard's logdir)."""

@@ -218,6 +218,7 @@ class TimelinePanel(QWidget):
         self._preparing.timeout.connect(self._prepare_search)
         session.sig_reset.connect(self._on_reset)
         session.sig_events_added.connect(self._on_events)
+        session.sig_dropped.connect(self._on_dropped)
         session.sig_step_changed.connect(self._on_step)
 
     def _on_filter(self, *_):
@@ -235,6 +236,11 @@ class TimelinePanel(QWidget):
         self.slider.setRange(0, 0)
         self.slider.blockSignals(False)
         self.slider.marks = []
+
+    def _on_dropped(self, _count: int):
+        self.model.haystacks = []
+        self._on_reset()
+        self._on_events(0, len(self.session.events))
 
     def _prepare_search(self):
         if not self.model.prepare(PREPARE_SECONDS):
