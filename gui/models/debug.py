@@ -97,7 +97,7 @@ class DebugController:
         if breakpoints is None:
             breakpoints = self.breakpoints.specs()
         sent = self.runner.command("run", file, entry=entry, breakpoints=list(breakpoints), start_paused=paused,
-                                   detail="steps" if entry == "trace" else "sites", svi=svi_settings,
+                                   detail="steps" if entry in ("trace", "script") else "sites", svi=svi_settings,
                                    seed=seed, **({"args": args} if entry == "script" else {}))
         self.reason = "running"
         self.sig_changed.emit()

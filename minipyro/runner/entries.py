@@ -17,6 +17,7 @@ from .engines import ENGINES
 from .limits import MemoryLimit, end_other_processes_of_group, is_out_of_memory
 from .protocol import Channel, Commands
 from .sources import error_sources, source_text
+from .script_debug import PAUSE_KINDS, DebugDetail
 from .script_entry import run_script_entry
 
 
@@ -45,6 +46,12 @@ def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: D
         debugging = True  # off for the run's last event, which nothing may pause or stop
         output = None
         dataflow = None  # a trace run's Dataflow, told every message that ends
+        debug_detail = None  # a script's DebugDetail, told each time a step or ELBO evaluation ends
+
+        def _stepped(self):
+            super()._stepped()
+            if self.debug_detail is not None:
+                self.debug_detail.update()
 
         def message_end(self, msg):
             super().message_end(msg)
@@ -221,6 +228,10 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     recorder = _run_recorder("svi" if entry == "script" else detail, channel, commands, debugger, file, memory_limit,
                              first_step=detail if entry == "script" else None)
     line_tracer = LineTracer(recorder, debugger)
+    if entry == "script":  # every site while debugged, only its losses otherwise
+        recorder.debug_detail = DebugDetail(recorder, debugger, commands, detail)
+        debugger.on_resume = commands.on_request = recorder.debug_detail.update
+        debugger.pause_kinds = PAUSE_KINDS
     stdout, stderr = sys.stdout, sys.stderr
 
     def emit_output(stream, text):
@@ -266,7 +277,7 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
             except RunStopped:  # while paused at the error: it is where the run stopped
                 status, stopped_at = "stopped", traceback_user_source(error)
     finally:
-        commands.break_in = None
+        commands.break_in = commands.on_request = None
         line_tracer.end()
         observe_engines(*previous)
         recorder.debugging = False
