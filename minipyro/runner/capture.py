@@ -118,8 +118,7 @@ class BytesAsText:
     def __init__(self, write_text, raw=None, flush=None, fileno=None):
         self._write_text = write_text
         self._raw = raw
-        self._flush = flush if raw is None else raw.flush
-        self._fileno = fileno if raw is None else raw.fileno
+        self._flush, self._fileno = flush, fileno
         self._decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
         self.closed = False
 
@@ -136,11 +135,13 @@ class BytesAsText:
             self.write(line)
 
     def flush(self) -> None:
-        if self._flush is not None:
+        if self._raw is not None:
+            self._raw.flush()
+        elif self._flush is not None:
             self._flush()
 
     def fileno(self) -> int:
-        return self._fileno()
+        return self._raw.fileno() if self._raw is not None else self._fileno()
 
     def isatty(self) -> bool:
         return False if self._raw is None else self._raw.isatty()

@@ -86,6 +86,7 @@ def test_a_script_runs_as_python_runs_it_and_its_losses_are_recorded_to_the_bit(
     text = "".join(event["text"] for event in recording if event.kind == "output" and event["stream"] == "stdout")
     assert "héllo, wörld: output is passed through as it is (a line in two writes)\n" in text
     assert "step 3 loss" in text
+    assert "raw bytes \\xff\n" in text  # written to sys.stdout.buffer: recorded too (not UTF-8: escaped)
 
 
 def test_seed_clears_and_seeds_as_the_script_would_itself(workdir):
