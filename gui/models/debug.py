@@ -201,7 +201,8 @@ class DebugController:
             return f"ended with an error: {error.get('type', '')}: {error.get('message', '')}".rstrip(": ")
         if end.status in ("crashed", "dead"):
             return "the runner ended unexpectedly"
-        return "finished"
+        note = self.session.events[self.session.last].get("note")  # a script's: "no Pyro calls were seen"
+        return f"finished: {note}" if note else "finished"
 
     # Stepping --------------------------------------------------------------------
     def travel(self, step: int) -> None:

@@ -17,6 +17,7 @@ from .engines import ENGINES
 from .limits import MemoryLimit, end_other_processes_of_group, is_out_of_memory
 from .protocol import Channel, Commands
 from .sources import error_sources, source_text
+from .script import NO_PYRO
 from .script_debug import PAUSE_KINDS, DebugDetail
 from .script_entry import run_script_entry
 
@@ -47,6 +48,11 @@ def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: D
         output = None
         dataflow = None  # a trace run's Dataflow, told every message that ends
         debug_detail = None  # a script's DebugDetail, told each time a step or ELBO evaluation ends
+        pyro_seen = False  # a message went through apply_stack (a run's first step is observed)
+
+        def message_start(self, msg, stack=None):
+            self.pyro_seen = True
+            super().message_start(msg, stack)
 
         def _stepped(self):
             super()._stepped()
@@ -293,8 +299,10 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
         commands.running = False
     if status == "stopped":
         end_other_processes_of_group()  # what the model started dies with it
-    recorder.emit("run_end", file=file, entry=entry, seed=seed, status=status,
-                  **({"stopped_at": stopped_at} if status == "stopped" else {}))
+    ending = {"stopped_at": stopped_at} if status == "stopped" else {}
+    if entry == "script" and not recorder.pyro_seen and status != "stopped":
+        ending["note"] = NO_PYRO
+    recorder.emit("run_end", file=file, entry=entry, seed=seed, status=status, **ending)
     fd_output.pop("emit", None)
     channel.control("finished", status=status)
     return status

@@ -148,3 +148,22 @@ def test_run_script_takes_any_file_and_its_arguments_are_edited_and_remembered_p
     warned = []
     window.run()
     assert warned and "unclosed" in warned[0] and window.bridge.state != "running"
+
+
+def test_a_script_without_pyro_or_not_python_at_all_says_so(qtbot, window, tmp_path):
+    quiet = tmp_path / "quiet.py"
+    quiet.write_text("print('no Pyro here')\n")
+    window.open_model(quiet)
+    window.run()
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=60000)
+    window.bridge.flush()
+    qtbot.waitUntil(lambda: "finished: no Pyro calls were seen" in window.step_label.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "no Pyro here" in window.console.toPlainText(), timeout=5000)
+
+    prose = tmp_path / "notes.py"
+    prose.write_text("These are my notes, not a program.\n")
+    window.open_model(prose, as_script=True)
+    window.run()
+    qtbot.waitUntil(lambda: window.bridge.state == "finished", timeout=60000)
+    window.bridge.flush()
+    qtbot.waitUntil(lambda: "ended with an error: SyntaxError" in window.step_label.text(), timeout=5000)
