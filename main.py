@@ -143,7 +143,7 @@ def main(argv=None) -> int:
         parser, parsers = command_parsers()
         options = parser.parse_args(argv)
         return COMMANDS[options.command].main(options, parsers[options.command])
-    argv, script_args = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
+    argv, script_args = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, None)
     parser = app_parser()
     options = parser.parse_args(argv)
     if options.panels_json and options.file is None:

@@ -100,7 +100,7 @@ class DebugController:
         if breakpoints is None:
             breakpoints = self.breakpoints.specs()
         sent = self.runner.command("run", file, entry=entry, breakpoints=list(breakpoints), start_paused=paused,
-                                   detail="steps" if entry == "trace" else "sites", svi=svi_settings,
+                                   detail="steps" if entry in ("trace", "script") else "sites", svi=svi_settings,
                                    seed=seed, **({"args": args} if entry == "script" else {}))
         self.reason = "running"
         self.sig_changed.emit()
@@ -205,7 +205,8 @@ class DebugController:
             return f"ended with an error: {error.get('type', '')}: {error.get('message', '')}".rstrip(": ")
         if end.status in ("crashed", "dead"):
             return "the runner ended unexpectedly"
-        return "finished"
+        note = self.session.events[self.session.last].get("note")  # a script's: "no Pyro calls were seen"
+        return f"finished: {note}" if note else "finished"
 
     # Stepping --------------------------------------------------------------------
     def travel(self, step: int) -> None:

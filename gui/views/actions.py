@@ -31,6 +31,8 @@ def make_actions(window) -> dict:
 
     actions: dict = {}
     add("open_model", "Open model…", window.open_model_dialog, "Ctrl+O")
+    add("run_script", "Run script…", window.run_script_dialog, "Ctrl+Alt+R",
+        "Run a Python script as `python SCRIPT.py ARGS` would, under the debugger (its arguments: SVI monitor > Settings)")
     add("open_recording", "Open recording…", window.open_recording_dialog, "Ctrl+Shift+O")
     add("open_folder", "Open folder of runs…", window.open_folder_dialog, "Ctrl+Alt+O",
         "Every recording in a folder as a run of the SVI monitor, followed as they grow")
@@ -77,7 +79,7 @@ def build_bars(window, actions: dict, docks: dict):
     window.addToolBar(toolbar)
     menus = window.menuBar()
     file_menu = menus.addMenu("&File")
-    for name in ("open_model", "open_recording", "open_folder"):
+    for name in ("open_model", "run_script", "open_recording", "open_folder"):
         file_menu.addAction(actions[name])
     recent = file_menu.addMenu("Recent")
     for name in ("save_recording", "export_png"):

@@ -34,6 +34,7 @@ from .panels.source import SourcePanel
 from .panels.stack import StackPanel
 from .panels.svi import SviPanel
 from .panels.timeline import TimelinePanel
+from . import script_args as script_args_settings
 from .recent import RecentFiles
 from .runner_bridge import RunnerBridge
 
@@ -66,7 +67,7 @@ class MainWindow(QMainWindow):
         self.svi_runs = SviRuns(self.session)
         self.model_path: Path | None = None
         self.run_entry = "trace"
-        self.script_args: list = []  # a script's arguments (main.py SCRIPT.py -- ARGS)
+        self.script_args: list = []  # the open script's arguments, as its last run got them
         self.is_script = False  # the open file defines no model: Run runs it as `python FILE ARGS`
         self.base_font_size = QApplication.instance().font().pointSizeF()
         self.setWindowTitle("MiniPyro Studio")
@@ -179,16 +180,20 @@ class MainWindow(QMainWindow):
         self.docks["Lesson"].raise_()
 
     # Opening -------------------------------------------------------------------------
-    def open_model(self, path, script_args: list | None = None) -> None:
+    def open_model(self, path, script_args: list | None = None, as_script: bool = False) -> None:
+        """Open a model file, or a script (``as_script``, or a file without a model): its
+        arguments are ``script_args`` if given (then remembered), else the ones last used."""
         path = Path(path).resolve()
         self._follow_timer.stop()
         self.model_path = path
-        self.is_script = is_script(path)
-        self.script_args = list(script_args or [])
+        self.is_script = as_script or is_script(path)
+        if self.is_script and script_args is not None:
+            script_args_settings.remember(self.settings, path, script_args_settings.join(script_args))
         self.actions_by_name["run"].setText("Run script" if self.is_script else "Run trace")
         self.debug.open_model(path)
         self.source.open_file(path)
         self.svi.load_settings(path)
+        self.svi.show_script(self.is_script, script_args_settings.remembered(self.settings, path))
         self.lesson.show_file(path)
         self.docks["Lesson"].raise_()
         self.setWindowTitle(f"{path.name} — MiniPyro Studio")
@@ -286,6 +291,13 @@ class MainWindow(QMainWindow):
         else:
             self.open_model(path, script_args)
 
+    def run_script_dialog(self):
+        """File > Run script...: open a Python file as a script (whatever it defines) and run it."""
+        path, _ = QFileDialog.getOpenFileName(self, "Run script", str(self.recent.folder()), "Python (*.py)")
+        if path:
+            self.open_model(path, as_script=True)
+            self.run()
+
     def open_model_dialog(self):
         path, _ = QFileDialog.getOpenFileName(self, "Open model", str(self.recent.folder()), "Python (*.py)")
         if path:
@@ -321,6 +333,13 @@ class MainWindow(QMainWindow):
             return
         if self.is_script:  # a script runs as itself, its SVI steps and losses filling the monitor
             entry, start_paused = "script", bool(start_paused)
+            line = self.svi.script_args.text()
+            try:
+                self.script_args = script_args_settings.split(line)
+            except ValueError as error:
+                QMessageBox.warning(self, "Script arguments", f"Cannot read the arguments {line!r}: {error}")
+                return
+            script_args_settings.remember(self.settings, self.model_path, line)
         self.run_entry = entry
         settings = dict(svi_settings or self.svi.settings()) if entry == "svi" else None
         seed = settings.pop("seed", 0) if settings else self.svi.seed.value()

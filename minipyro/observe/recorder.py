@@ -266,6 +266,10 @@ class Recorder(runtime.Observer):
             self._losses += 1
         self._stepped()
 
+    def first_step_pending(self) -> bool:
+        """Whether the ``first_step`` detail is still on (no step or ELBO evaluation has ended)."""
+        return self._detail_after_first_step is not None
+
     def _stepped(self) -> None:
         """A step (or an ELBO evaluation) ended: the first one ends the ``first_step`` detail."""
         if self._detail_after_first_step is not None:

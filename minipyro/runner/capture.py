@@ -9,6 +9,7 @@ million lines is then a few hundred events, not a million steps.
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import os
 import threading
@@ -99,6 +100,60 @@ class OutputStream:
 
     def fileno(self) -> int:
         return 1 if self.stream == "stdout" else 2
+
+    @property
+    def buffer(self) -> "BytesAsText":
+        """``sys.stdout.buffer``: bytes written there join the text in the order written."""
+        if not hasattr(self, "_buffer"):
+            self._buffer = BytesAsText(self.write, flush=self.flush, fileno=self.fileno)
+        return self._buffer
+
+
+class BytesAsText:
+    """A binary stream (what ``sys.stdout.buffer`` is) whose bytes become text for ``write_text``:
+    decoded as UTF-8, a character split across writes joined, bytes that are not UTF-8 written as
+    their escapes (``\\xff``), as a recording's text must be valid UTF-8. ``raw``: a real binary
+    stream that gets every byte unchanged first (the terminal, when the script runs as itself)."""
+
+    def __init__(self, write_text, raw=None, flush=None, fileno=None):
+        self._write_text = write_text
+        self._raw = raw
+        self._flush, self._fileno = flush, fileno
+        self._decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
+        self.closed = False
+
+    def write(self, data) -> int:
+        data = bytes(data)  # bytes, bytearray, memoryview: as a binary stream takes them
+        written = len(data) if self._raw is None else self._raw.write(data)
+        text = self._decoder.decode(data)
+        if text:
+            self._write_text(text)
+        return written
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        if self._raw is not None:
+            self._raw.flush()
+        elif self._flush is not None:
+            self._flush()
+
+    def fileno(self) -> int:
+        return self._raw.fileno() if self._raw is not None else self._fileno()
+
+    def isatty(self) -> bool:
+        return False if self._raw is None else self._raw.isatty()
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    def seekable(self) -> bool:
+        return False
 
 
 class FdCapture:

@@ -75,6 +75,8 @@ class Debugger:
         self.handler_classes: dict[int, str] = {}
         self.messages: dict[int, dict] = {}  # msg_start of the messages in flight
         self.stepping_lines = False  # a step from a `line` pause: the next user line is a step too
+        self.on_resume = None  # called as a pause ends (a script's run sets its detail then)
+        self.pause_kinds = None  # the events a Pause stops at; None: any but output (not a step)
 
     def wants_lines(self) -> bool:
         """Whether the next line of the user's code should become a ``line`` event (see breakin)."""
@@ -88,13 +90,17 @@ class Debugger:
             self.handler_classes[event["handler_id"]] = event["handler"]
         elif kind == "msg_start":
             self.messages[event["msg_id"]] = event
-        if self.commands.breakpoints_update is not None:
-            self._update_breakpoints()
+        self.refresh_breakpoints()
         why = self._why_pause(event)
         if kind == "msg_end":
             self.messages.pop(event["msg_id"], None)
         if why is not None:
             self.pause(event, **why)
+
+    def refresh_breakpoints(self) -> None:
+        """Take the breakpoints the app sent since (in the model's thread)."""
+        if self.commands.breakpoints_update is not None:
+            self._update_breakpoints()
 
     def _update_breakpoints(self) -> None:
         update, self.commands.breakpoints_update = self.commands.breakpoints_update, None
@@ -105,13 +111,13 @@ class Debugger:
 
     def _why_pause(self, event: dict) -> Optional[dict]:
         """Whether to pause at ``event``: the ``paused`` control's fields saying why, or None."""
-        if self.commands.pause_requested:
+        kind = event["kind"]
+        if self.commands.pause_requested and (kind in self.pause_kinds if self.pause_kinds else kind != "output"):
             self.commands.pause_requested = False
             return {"reason": "pause"}
         if reached(self.mode, self.target, event):
             return {"reason": self.mode}
         if self.breakpoints:
-            kind = event["kind"]
             handler_class = self.handler_classes.get(event.get("handler_id")) if kind == "process" else None
             message = self.messages.get(event.get("msg_id"))
             for breakpoint in self.breakpoints:
@@ -141,3 +147,5 @@ class Debugger:
         finally:
             self.commands.pause_requested = False
             self.commands.running = True
+            if self.on_resume is not None:
+                self.on_resume()

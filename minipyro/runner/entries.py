@@ -17,6 +17,8 @@ from .engines import ENGINES
 from .limits import MemoryLimit, end_other_processes_of_group, is_out_of_memory
 from .protocol import Channel, Commands
 from .sources import error_sources, source_text
+from .script import NO_PYRO
+from .script_debug import PAUSE_KINDS, DebugDetail
 from .script_entry import run_script_entry
 
 
@@ -45,6 +47,17 @@ def _run_recorder(detail: str, channel: Channel, commands: Commands, debugger: D
         debugging = True  # off for the run's last event, which nothing may pause or stop
         output = None
         dataflow = None  # a trace run's Dataflow, told every message that ends
+        debug_detail = None  # a script's DebugDetail, told each time a step or ELBO evaluation ends
+        pyro_seen = False  # a message went through apply_stack (a run's first step is observed)
+
+        def message_start(self, msg, stack=None):
+            self.pyro_seen = True
+            super().message_start(msg, stack)
+
+        def _stepped(self):
+            super()._stepped()
+            if self.debug_detail is not None:
+                self.debug_detail.update()
 
         def message_end(self, msg):
             super().message_end(msg)
@@ -221,6 +234,10 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     recorder = _run_recorder("svi" if entry == "script" else detail, channel, commands, debugger, file, memory_limit,
                              first_step=detail if entry == "script" else None)
     line_tracer = LineTracer(recorder, debugger)
+    if entry == "script":  # every site while debugged, only its losses otherwise
+        recorder.debug_detail = DebugDetail(recorder, debugger, commands, detail)
+        debugger.on_resume = commands.on_request = recorder.debug_detail.update
+        debugger.pause_kinds = PAUSE_KINDS
     stdout, stderr = sys.stdout, sys.stderr
 
     def emit_output(stream, text):
@@ -266,7 +283,7 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
             except RunStopped:  # while paused at the error: it is where the run stopped
                 status, stopped_at = "stopped", traceback_user_source(error)
     finally:
-        commands.break_in = None
+        commands.break_in = commands.on_request = None
         line_tracer.end()
         observe_engines(*previous)
         recorder.debugging = False
@@ -282,8 +299,10 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
         commands.running = False
     if status == "stopped":
         end_other_processes_of_group()  # what the model started dies with it
-    recorder.emit("run_end", file=file, entry=entry, seed=seed, status=status,
-                  **({"stopped_at": stopped_at} if status == "stopped" else {}))
+    ending = {"stopped_at": stopped_at} if status == "stopped" else {}
+    if entry == "script" and not recorder.pyro_seen and status != "stopped":
+        ending["note"] = NO_PYRO
+    recorder.emit("run_end", file=file, entry=entry, seed=seed, status=status, **ending)
     fd_output.pop("emit", None)
     channel.control("finished", status=status)
     return status

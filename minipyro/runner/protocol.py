@@ -106,6 +106,11 @@ class Commands:
         self.running = False  # a run is active and not paused (then stop interrupts it)
         self.progress = 0  # events emitted; a stop checks that the run is still moving
         self.break_in = None  # the run's LineTracer.break_in, while a run is active
+        # Called in the model's thread when a pause or breakpoints arrive while it runs (a
+        # script's run raises its detail then: see script_debug); None: nothing to do.
+        self.on_request = None
+        self._request_due = False
+        self._break_in_due = False
         self._stream = stream
         threading.Thread(target=self._read, name="commands", daemon=True).start()
 
@@ -125,6 +130,7 @@ class Commands:
                 self.stop_requested = self.pause_requested = self.capture_requested = False
             elif name == "pause":
                 self.pause_requested = True
+                self._request_main_thread()
                 threading.Thread(target=self._break_in_if_stuck, daemon=True).start()
             elif name == "stop":
                 self.stop_requested = True
@@ -133,6 +139,7 @@ class Commands:
                 self.capture_requested = True
             elif name == "set_breakpoints":
                 self.breakpoints_update = command.get("breakpoints", [])
+                self._request_main_thread()
             self.queue.put(command)
         os._exit(0)  # the controller closed our stdin: it is gone, so are we
 
@@ -148,9 +155,22 @@ class Commands:
         (Any event of the model's thread serves the pause, so one still pending means none came.)"""
         time.sleep(PAUSE_GRACE)
         if self.running and self.pause_requested:
+            self._break_in_due = True
             _thread.interrupt_main(BREAK_IN_SIGNAL)  # runs break_in_handler in the main thread
+
+    def _request_main_thread(self) -> None:
+        """Have ``on_request`` run in the model's thread at its next bytecode."""
+        if self.on_request is not None and self.running:
+            self._request_due = True
+            _thread.interrupt_main(BREAK_IN_SIGNAL)
 
     def break_in_handler(self, signum, frame) -> None:
         """BREAK_IN_SIGNAL's handler, in the main thread interrupted at ``frame``."""
-        if self.break_in is not None:
-            self.break_in(frame)
+        on_request = self.on_request
+        if self._request_due and on_request is not None:
+            self._request_due = False
+            on_request()
+        if self._break_in_due:
+            self._break_in_due = False
+            if self.break_in is not None:
+                self.break_in(frame)

@@ -36,6 +36,7 @@ from typing import Callable, Optional
 
 from ..observe.frames import PACKAGE_DIR, error_frames
 from ..observe.recording import SUFFIX, RecordingWriter
+from .capture import BytesAsText
 
 ENV_VAR = "MINIPYRO_STUDIO_RECORD"
 NO_PYRO = "no Pyro calls were seen"
@@ -258,19 +259,30 @@ class RecordedStream:
     def __init__(self, stream, name: str, recording: ProcessRecording):
         self._stream, self._name, self._recording = stream, name, recording
         self._line: list = []  # text written since the last newline
+        self._buffer: Optional[BytesAsText] = None
 
     def write(self, text):
         written = self._stream.write(text)
         if isinstance(text, str) and text:
-            end = text.rfind("\n")
-            if end < 0:
-                self._line.append(text)
-            else:
-                self._line.append(text[: end + 1])
-                self.record_line()
-                if end + 1 < len(text):
-                    self._line.append(text[end + 1:])
+            self._record(text)
         return written
+
+    def _record(self, text: str) -> None:
+        end = text.rfind("\n")
+        if end < 0:
+            self._line.append(text)
+        else:
+            self._line.append(text[: end + 1])
+            self.record_line()
+            if end + 1 < len(text):
+                self._line.append(text[end + 1:])
+
+    @property
+    def buffer(self) -> BytesAsText:
+        """The real stream's ``buffer``: bytes reach it unchanged, and are recorded as text."""
+        if self._buffer is None:
+            self._buffer = BytesAsText(self._record, raw=self._stream.buffer)
+        return self._buffer
 
     def record_line(self) -> None:
         if self._line:

@@ -86,6 +86,7 @@ def test_a_script_runs_as_python_runs_it_and_its_losses_are_recorded_to_the_bit(
     text = "".join(event["text"] for event in recording if event.kind == "output" and event["stream"] == "stdout")
     assert "héllo, wörld: output is passed through as it is (a line in two writes)\n" in text
     assert "step 3 loss" in text
+    assert "raw bytes \\xff\n" in text  # written to sys.stdout.buffer: recorded too (not UTF-8: escaped)
 
 
 def test_seed_clears_and_seeds_as_the_script_would_itself(workdir):
@@ -184,3 +185,20 @@ def test_stored_output_is_capped_and_the_recording_says_so(tmp_path, monkeypatch
     texts = [event["text"] for event in load_recording(tmp_path / "chatty.mpr.jsonl") if event.kind == "output"]
     assert texts[:10] == ["ten chars\n"] * 10 and len(texts) == 11
     assert "output beyond 100 characters is not recorded" in texts[-1]
+
+
+def test_a_flood_of_output_reaches_the_terminal_whole_and_the_recording_caps_it(workdir):
+    from minipyro.runner.script import MAX_RECORDED_OUTPUT
+
+    lines = MAX_RECORDED_OUTPUT // (1 << 20) + 4  # lines of a MiB each: past the cap
+    (workdir / "floods.py").write_text(f"import sys\nfor n in range({lines}):\n"
+                                       "    sys.stdout.write(str(n % 10) * ((1 << 20) - 1) + '\\n')\n")
+    plain = run(["floods.py"], workdir)
+    recorded = record(["floods.py"], workdir)
+    assert recorded.returncode == plain.returncode == 0
+    assert len(recorded.stdout) == lines << 20 and recorded.stdout == plain.stdout
+    outputs = [event for event in load_recording(workdir / "floods.mpr.jsonl") if event.kind == "output"]
+    stored = sum(len(event["text"]) for event in outputs if event["stream"] == "stdout")
+    assert MAX_RECORDED_OUTPUT <= stored < MAX_RECORDED_OUTPUT + (1 << 20)
+    assert outputs[-1]["stream"] == "runner"
+    assert f"output beyond {MAX_RECORDED_OUTPUT} characters is not recorded" in outputs[-1]["text"]

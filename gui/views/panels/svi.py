@@ -137,13 +137,28 @@ class SviPanel(QWidget):
         self.seed = QSpinBox(minimum=0, maximum=MAX_SEED, value=0)
         self.seed.setToolTip("The run's random seed: the same seed gives the same losses")
         self.stop_on_nonfinite = QCheckBox("stop on NaN/inf", checked=True)
+        self.script_args = QLineEdit()
+        self.script_args.setPlaceholderText("e.g. --num-steps 100 --lr 0.01")
+        self.script_args.setToolTip("The script's command line (as after `python SCRIPT.py`), remembered for this file")
+        self.script_args.returnPressed.connect(self._on_run)
         tab = QWidget()
-        form = QFormLayout(tab)
+        form = self.settings_form = QFormLayout(tab)
+        form.addRow("arguments", self.script_args)
         for label, widget in (("steps", self.steps), ("lr", self.lr), ("optimizer", self.optimizer),
                               ("ELBO", self.elbo), ("seed", self.seed)):
             form.addRow(label, widget)
         form.addRow(self.stop_on_nonfinite)
+        self.show_script(False)
         return tab
+
+    def show_script(self, is_script: bool, args: str = "") -> None:
+        """A script's settings are its arguments (it sets its own steps, optimiser and ELBO); a
+        model file's are the SVI settings the Studio runs it with."""
+        self.script_args.setText(args)
+        self.settings_form.setRowVisible(self.script_args, is_script)
+        for widget in (self.steps, self.lr, self.optimizer, self.elbo, self.stop_on_nonfinite):
+            self.settings_form.setRowVisible(widget, not is_script)
+        self.run_button.setText("Run script" if is_script else "Run SVI")
 
     def _view_tab(self) -> QWidget:
         self.smoothing = QSlider(Qt.Horizontal, minimum=0, maximum=99, value=60)
