@@ -143,7 +143,8 @@ def _svi_entry(model_file, settings: dict, recorder, commands: Commands, engine)
     between_steps = _between_steps(recorder)
     detail = recorder.detail
     for step in range(1, int(settings["steps"]) + 1):
-        observer = recorder if step == 1 else between_steps
+        # With the NaN watch every step is seen: a NaN may start at any of them.
+        observer = recorder if step == 1 or recorder.watch is not None else between_steps
         if commands.capture_requested:  # this step in full, for the debugger panels
             commands.capture_requested = False
             recorder.emit("output", stream="runner", text=f"capturing SVI step {step}\n")
@@ -220,6 +221,10 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     # A script runs at svi detail after its first step (which is seen at the run's detail).
     recorder = _run_recorder("svi" if entry == "script" else detail, channel, commands, debugger, file, memory_limit,
                              first_step=detail if entry == "script" else None)
+    if command.get("watch"):
+        from ..observe.watch import NanWatch
+
+        recorder.watch = NanWatch(guide_first=entry != "trace")
     line_tracer = LineTracer(recorder, debugger)
     stdout, stderr = sys.stdout, sys.stderr
 

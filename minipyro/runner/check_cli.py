@@ -1,0 +1,97 @@
+"""``python main.py check FILE.py``: run a model and its guide and report what is wrong.
+
+As ``flutter doctor`` or a linter: the model file runs in the runner's child (a trace's worth of
+sites, then N SVI steps, every step observed at ``sites`` detail with the NaN watch on), and
+:class:`~minipyro.observe.problems.ProblemFinder` reads the events. Each problem is printed once
+per kind and site: kind, site, step, the user's ``file:line``, its cause and its fix. ``--json``
+prints them as a list of ``{"kind", "site", "step", "source", "message"}``. Hints (a loop of
+sites a plate would vectorise) are printed too, and join the JSON with ``--hints``; they never
+change the exit status.
+
+Exit status: 0 when no problem was found, 1 when some were (or the file could not run), 2 for
+a wrong argument, 130 when stopped by Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..observe.problems import ProblemFinder
+from .cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, check_model_file, positive_int, seed_int
+from .controller import DEFAULT_MEMORY_LIMIT, ControllerError, RunnerController
+from .modelfile import ENGINES
+
+DEFAULT_STEPS = 20
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="a model file (defines model and guide)")
+    parser.add_argument("--svi-steps", type=positive_int, default=DEFAULT_STEPS, metavar="N",
+                        help=f"SVI steps to watch (default {DEFAULT_STEPS})")
+    parser.add_argument("--seed", type=seed_int, default=0, help="random seed, 0 to 2**32-1 (default 0)")
+    parser.add_argument("--engine", choices=ENGINES,
+                        help="minipyro or pyro (default: a file that imports pyro runs on Pyro, others on minipyro)")
+    parser.add_argument("--json", action="store_true",
+                        help='print a JSON list of {"kind", "site", "step", "source", "message"}')
+    parser.add_argument("--hints", action="store_true", help="with --json: include hints (kind loop)")
+
+
+def find_problems(path: Path, steps: int, seed: int = 0, engine=None, on_output=None) -> tuple:
+    """(problems, status of the run) for the model file at ``path``, run in the runner's child."""
+    finder = ProblemFinder()
+
+    def on_event(event: dict) -> None:
+        finder.feed(event)
+        if on_output is not None and event["kind"] == "output" and event.get("stream") != "runner":
+            on_output(event)
+
+    controller = RunnerController(on_event=on_event, memory_limit=DEFAULT_MEMORY_LIMIT)
+    try:
+        controller.run(path, entry="svi", seed=seed, svi={"steps": steps}, detail="sites", engine=engine,
+                       watch=True)
+        while not controller.wait_until("finished", "dead", timeout=0.2):
+            pass
+    finally:
+        controller.close()
+    return finder.problems, controller.status
+
+
+def format_problem(problem) -> str:
+    where = f"{problem.source}: " if problem.source else ""
+    site = f" '{problem.site}'" if problem.site else ""
+    label = "hint" if problem.is_hint else problem.kind
+    return f"{where}{label}{site} (step {problem.step}): {problem.message}"
+
+
+def main(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> int:
+    path = Path(options.file)
+    problem = check_model_file(path)
+    if problem:
+        stderr.write(f"minipyro-studio: {problem}\n")
+        return EXIT_FAILED
+    try:
+        problems, status = find_problems(path, options.svi_steps, options.seed, options.engine,
+                                         on_output=lambda event: stderr.write(event["text"]))
+    except KeyboardInterrupt:
+        stderr.write("\nminipyro-studio: stopped by you (Ctrl+C).\n")
+        return EXIT_INTERRUPTED
+    except ControllerError as error:
+        stderr.write(f"minipyro-studio: {error}\n")
+        return EXIT_FAILED
+    found = [p for p in problems if not p.is_hint]
+    if options.json:
+        shown = problems if options.hints else found
+        stdout.write(json.dumps([p.to_json() for p in shown], indent=2) + "\n")
+    else:
+        for p in problems:
+            stdout.write(format_problem(p) + "\n")
+        steps = f"{options.svi_steps} SVI step{'s' if options.svi_steps > 1 else ''}"
+        summary = f"{len(found)} problem{'' if len(found) == 1 else 's'}" if found else "no problems"
+        stdout.write(f"{path}: {summary} found in {steps}.\n")
+    if status not in ("ok", "error"):
+        stderr.write(f"minipyro-studio: {path}: the run ended with status '{status}'\n")
+        return EXIT_FAILED
+    return EXIT_FAILED if found or status != "ok" else EXIT_OK
