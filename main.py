@@ -128,7 +128,7 @@ def app_parser() -> argparse.ArgumentParser:
                         help="a model file (.py), a recording (.mpr.jsonl), or a folder of recordings")
     parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window and exit")
     parser.add_argument("--show", action="append", choices=("stack", "graph", "svi", "console", "timeline",
-                                                            "gallery", "lesson", "inspector"),
+                                                            "gallery", "lesson", "inspector", "problems"),
                         help="with --screenshot: bring this panel to the front (repeatable)")
     parser.add_argument("--theme", choices=("light", "dark", "contrast"), help="with --screenshot: the theme")
     parser.add_argument("--presentation", action="store_true", help="with --screenshot: presentation mode")

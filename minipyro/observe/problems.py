@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .frames import is_user_code
 from .site_groups import group_sites, plate_hints
 
 KINDS = ("nan", "error", "shape", "missing_in_guide", "missing_in_model", "support", "loop")
@@ -196,6 +197,7 @@ class ProblemFinder:
         log_prob = event.get("log_prob")
         shape = log_prob.get("shape") if isinstance(log_prob, dict) else None
         if not isinstance(shape, list):
+            self._check_broadcast(event, name, source)
             return
         by_dim = {frame.get("dim"): frame for frame in plates if isinstance(frame.get("dim"), int)}
         innermost = min(by_dim, default=0)
@@ -228,6 +230,22 @@ class ProblemFinder:
                          f"Fix: {fix}.", source=source, offending="log_prob", dim=dim, size=size,
                          plate=frame.get("plate") if frame else None, shape=shape)
             return
+
+    def _check_broadcast(self, event: dict, name, source) -> None:
+        """A value whose shape does not broadcast with its distribution's batch shape at all."""
+        value, fn = event.get("value"), event.get("fn")
+        if not (isinstance(value, dict) and isinstance(fn, dict) and isinstance(value.get("shape"), list)
+                and isinstance(fn.get("batch_shape"), list)):
+            return
+        batch = value["shape"][:len(value["shape"]) - len(fn.get("event_shape") or [])]
+        for a, b in zip(reversed(batch), reversed(fn["batch_shape"])):
+            if a != b and 1 not in (a, b):
+                self._report("shape", name, event,
+                             f"The value of '{name}' has shape {_shape(value['shape'])}, which does not broadcast "
+                             f"with its {fn.get('dist', 'distribution')}'s batch shape {_shape(fn['batch_shape'])} "
+                             f"at step {self.step}. Fix: {_PLATE_SIZE_WORDS}, or build the distribution with the "
+                             "value's shape.", source=source, offending="value", shape=value["shape"])
+                return
 
     def _on_svi_step(self, event: dict) -> None:
         grads = event.get("grad_norms") or {}
@@ -274,7 +292,7 @@ class ProblemFinder:
     def _on_error(self, event: dict) -> None:
         if event.get("step") is not None:  # the runner's stop at a non-finite loss, reported as nan
             return
-        frames = event.get("frames") or []
+        frames = [frame for frame in event.get("frames") or [] if is_user_code(str(frame.get("file")))]
         source = f"{frames[-1]['file']}:{frames[-1]['line']}" if frames else None
         site = None
         if event.get("msg_id") is not None:
@@ -325,10 +343,10 @@ class ProblemFinder:
 
 def _error_fix(kind, text: str) -> str:
     lowered = text.lower()
-    if "shape" in lowered or "size of tensor" in lowered or "broadcast" in lowered:
-        return ("make the value's and the distribution's shapes fit the plates around the site "
-                "(the Model graph's shapes table shows each site's shapes).")
     if "constraint" in lowered or "support" in lowered:
         return ("keep the argument inside its constraint: give the param a constraint or transform it "
                 "(softplus, exp), or check the data against the support.")
+    if "shape" in lowered or "size of tensor" in lowered or "broadcast" in lowered:
+        return ("make the value's and the distribution's shapes fit the plates around the site "
+                "(the Model graph's shapes table shows each site's shapes).")
     return "read the traceback at the line shown; this exception stopped the run."

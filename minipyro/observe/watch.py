@@ -211,4 +211,14 @@ def support_outside(guide_fn, model_fn, value) -> dict | None:
 
 
 def _name(constraint) -> str:
-    return repr(_unwrap(constraint))
+    """A support in words: "the real line", "x > 0", "0 < x < 1", else its repr."""
+    constraint = _unwrap(constraint)
+    if type(constraint) is type(constraints.real):
+        return "the real line"
+    if isinstance(constraint, constraints.greater_than):
+        return f"x > {float(constraint.lower_bound):g}"
+    if isinstance(constraint, constraints.greater_than_eq):
+        return f"x >= {float(constraint.lower_bound):g}"
+    if isinstance(constraint, (constraints.interval, constraints.half_open_interval)):
+        return f"{float(constraint.lower_bound):g} < x < {float(constraint.upper_bound):g}"
+    return repr(constraint)

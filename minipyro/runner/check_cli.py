@@ -39,24 +39,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hints", action="store_true", help="with --json: include hints (kind loop)")
 
 
-def find_problems(path: Path, steps: int, seed: int = 0, engine=None, on_output=None) -> tuple:
-    """(problems, status of the run) for the model file at ``path``, run in the runner's child."""
-    finder = ProblemFinder()
+def find_problems(path: Path, steps: int, seed: int = 0, engine=None, on_output=None, controller=None) -> tuple:
+    """(problems, status of the run) for the model file at ``path``, run in the runner's child
+    (``controller``'s, which is left running, or a new one's)."""
 
     def on_event(event: dict) -> None:
-        finder.feed(event)
-        if on_output is not None and event["kind"] == "output" and event.get("stream") != "runner":
+        if event["kind"] == "output" and event.get("stream") != "runner":
             on_output(event)
 
-    controller = RunnerController(on_event=on_event, memory_limit=DEFAULT_MEMORY_LIMIT)
+    own = controller is None
+    if own:
+        controller = RunnerController(on_event=on_event if on_output else None, memory_limit=DEFAULT_MEMORY_LIMIT)
     try:
         controller.run(path, entry="svi", seed=seed, svi={"steps": steps}, detail="sites", engine=engine,
                        watch=True)
         while not controller.wait_until("finished", "dead", timeout=0.2):
             pass
     finally:
-        controller.close()
-    return finder.problems, controller.status
+        if own:
+            controller.close()
+    return ProblemFinder().feed_all(controller.events), controller.status
 
 
 def format_problem(problem) -> str:

@@ -135,6 +135,10 @@ def _trace_entry(model_file, recorder, engine, observed_run: bool = True) -> Non
 def _svi_entry(model_file, settings: dict, recorder, commands: Commands, engine) -> None:
     from ..observe.recorder import observe_engines
 
+    if model_file.guide is None and recorder.watch is not None:  # a check of a model alone: one trace
+        recorder.emit("output", stream="runner", text="no guide: the model is traced once\n")
+        _trace_entry(model_file, recorder, engine)
+        return
     if model_file.guide is None:
         raise ValueError(f"{model_file.path}: SVI needs a function named 'guide'")
     # Nothing runs before the first step that a plain script would not run: the first step,
