@@ -7,6 +7,7 @@ A :class:`~minipyro.observe.problems.ProblemFinder` reads the session's events a
 from __future__ import annotations
 
 from minipyro.observe.problems import Problem, ProblemFinder
+from minipyro.observe.shapes_at import partial_trace_rows
 
 from .events import KIND_CODES
 from .signal import Signal
@@ -35,6 +36,13 @@ class ProblemsModel:
         """(problems, hints)."""
         hints = sum(p.is_hint for p in self.problems)
         return len(self.problems) - hints, hints
+
+    def shapes_for(self, problem: Problem) -> list:
+        """The shapes of the sites of the problem's step up to its site, for a shape problem or an
+        error about shapes (else [])."""
+        if problem.kind == "shape" or (problem.kind == "error" and "shape" in problem.message.lower()):
+            return partial_trace_rows(self.session.events, problem)
+        return []
 
     def _on_reset(self) -> None:
         self.finder = ProblemFinder()

@@ -13,6 +13,7 @@ Kinds: ``nan``, ``error``, ``shape``, ``missing_in_guide``, ``missing_in_model``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .frames import is_user_code
@@ -20,6 +21,7 @@ from .site_groups import group_sites, plate_hints
 
 KINDS = ("nan", "error", "shape", "missing_in_guide", "missing_in_model", "support", "loop")
 HINT_KINDS = ("loop",)
+_SITE_IN_MESSAGE = re.compile(r"""site ["']([^"']+)["']""")
 NON_FINITE = ("nan", "inf", "-inf")
 _PLATE_SIZE_WORDS = "give the value the plate's shape (e.g. `y.squeeze(-1)` or `y.reshape(-1)`)"
 
@@ -298,8 +300,12 @@ class ProblemFinder:
         if event.get("msg_id") is not None:
             site, _, site_source, _ = self._messages.get(event["msg_id"], (None, None, None, None))
             source = site_source or source
-        if site is None and source is not None:  # raised at a site's line, before the site (validation)
-            site = next((name for name, line in self._sources.items() if line == source), None)
+        if site is None:  # named in the message (Pyro's ELBO checks), or raised at a site's line (validation)
+            named = _SITE_IN_MESSAGE.search(str(event.get("message", "")))
+            site = named.group(1) if named and named.group(1) in self._sources else None
+            if site is None and source is not None:
+                site = next((name for name, line in self._sources.items() if line == source), None)
+            source = self._sources.get(site, source) if named and site else source
         text = str(event.get("message", "")).strip().splitlines()
         text = text[0] if text else ""
         text = text if len(text) <= 300 else text[:299] + "…"

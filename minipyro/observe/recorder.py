@@ -254,11 +254,10 @@ class Recorder(runtime.Observer):
     # Inference and runs ------------------------------------------------------
     def svi_step(self, step: int, loss: float, params: dict, grad_norms: dict) -> None:
         # Every element of each parameter (up to a size): the monitor plots and exports them all.
+        watched = {} if self.watch is None else {"site_elbo": self.watch.step_ended()}
         self.emit("svi_step", step=step, loss=summarize(float(loss)),
                   params={name: summarize_param(value) for name, value in params.items()},
-                  grad_norms={name: summarize(float(norm)) for name, norm in grad_norms.items()})
-        if self.watch is not None:
-            self.watch.step_ended()
+                  grad_norms={name: summarize(float(norm)) for name, norm in grad_norms.items()}, **watched)
         self._stepped()
 
     def loss(self, elbo: str, value: Optional[float], model=None, guide=None, args: tuple = (),

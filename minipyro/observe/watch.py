@@ -14,6 +14,8 @@ optional fields, which the model-free analysis (:mod:`.problems`) reads:
 - ``support_outside`` (a latent site's second message in one SVI step, the model's after the
   guide's): ``{"guide": "Real()", "model": "GreaterThan(lower_bound=0.0)"}`` when the guide's
   support is not inside the model's;
+- and on ``svi_step``, ``site_elbo``: each sample site's share of the ELBO in that step, its
+  model log p minus its guide log q (a latent's first message in a step is the guide's);
 - ``infer``: the site's ``infer`` entries that change what a guide must cover (``enumerate``,
   ``is_auxiliary``), when set.
 
@@ -41,9 +43,21 @@ class NanWatch:
         self.guide_first = guide_first
         self._step_sites: dict = {}  # name -> the fn of its first sample message in this SVI step
         self._param_leaves: dict = {}  # id(leaf tensor) -> param name, from the param messages seen
+        self._terms: dict = {}  # site name -> [log-densities of its messages in this step, in order]
+        self._model_started = False  # this step has reached the model (a site seen again, or observed)
 
-    def step_ended(self) -> None:
+    def step_ended(self) -> dict:
+        """The step's ELBO per site (log p - log q), then a fresh step."""
+        terms = {}
+        for name, ((first, in_model), *later) in self._terms.items():
+            if later:  # the guide's message, then the model's
+                terms[name] = plain_float(later[-1] - first)
+            else:  # one message: the model's (observed, or a latent the guide lacks), or a guide-only site's
+                terms[name] = plain_float(first if in_model else -first)
+        self._terms = {}
+        self._model_started = False
         self._step_sites.clear()
+        return terms
 
     def message_end(self, msg) -> dict:
         if msg["type"] == "param":
@@ -62,6 +76,7 @@ class NanWatch:
         log_prob_sum = _log_prob_sum(msg)
         if log_prob_sum is not None:
             fields["log_prob_sum"] = plain_float(log_prob_sum)
+            self._add_term(msg["name"], log_prob_sum, msg["is_observed"])
         if (log_prob_sum is not None and not math.isfinite(log_prob_sum)) or not _finite(value):
             fields["cause"] = self._cause(fn)
         name = msg["name"]
@@ -74,6 +89,15 @@ class NanWatch:
             if outside:
                 fields["support_outside"] = outside
         return fields
+
+    def _add_term(self, name, log_prob_sum: float, observed: bool) -> None:
+        seen = self._terms.get(name)
+        if seen is None:
+            self._model_started = self._model_started or observed
+            self._terms[name] = [(log_prob_sum, self._model_started or not self.guide_first)]
+        else:
+            self._model_started = True
+            seen.append(log_prob_sum)
 
     def _remember_param(self, msg) -> None:
         value = msg["value"]

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from ..observe.problems import ProblemFinder
+from ..observe.shapes_at import format_rows, partial_trace_rows
 from .cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, check_model_file, positive_int, seed_int
 from .controller import DEFAULT_MEMORY_LIMIT, ControllerError, RunnerController
 from .modelfile import ENGINES
@@ -40,8 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def find_problems(path: Path, steps: int, seed: int = 0, engine=None, on_output=None, controller=None) -> tuple:
-    """(problems, status of the run) for the model file at ``path``, run in the runner's child
-    (``controller``'s, which is left running, or a new one's)."""
+    """(problems, status of the run, its events) for the model file at ``path``, run in the
+    runner's child (``controller``'s, which is left running, or a new one's)."""
 
     def on_event(event: dict) -> None:
         if event["kind"] == "output" and event.get("stream") != "runner":
@@ -58,7 +59,7 @@ def find_problems(path: Path, steps: int, seed: int = 0, engine=None, on_output=
     finally:
         if own:
             controller.close()
-    return ProblemFinder().feed_all(controller.events), controller.status
+    return ProblemFinder().feed_all(controller.events), controller.status, controller.events
 
 
 def format_problem(problem) -> str:
@@ -75,7 +76,7 @@ def main(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> i
         stderr.write(f"minipyro-studio: {problem}\n")
         return EXIT_FAILED
     try:
-        problems, status = find_problems(path, options.svi_steps, options.seed, options.engine,
+        problems, status, events = find_problems(path, options.svi_steps, options.seed, options.engine,
                                          on_output=lambda event: stderr.write(event["text"]))
     except KeyboardInterrupt:
         stderr.write("\nminipyro-studio: stopped by you (Ctrl+C).\n")
@@ -90,6 +91,11 @@ def main(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> i
     else:
         for p in problems:
             stdout.write(format_problem(p) + "\n")
+            if p.kind == "shape" or (p.kind == "error" and "shape" in p.message.lower()):
+                rows = partial_trace_rows(events, p)
+                if rows:
+                    up_to = f"'{p.site}'" if p.site else "the error"
+                    stdout.write(f"  the sites of step {p.step} up to {up_to}:\n{format_rows(rows)}\n")
         steps = f"{options.svi_steps} SVI step{'s' if options.svi_steps > 1 else ''}"
         summary = f"{len(found)} problem{'' if len(found) == 1 else 's'}" if found else "no problems"
         stdout.write(f"{path}: {summary} found in {steps}.\n")

@@ -225,7 +225,7 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     # A script runs at svi detail after its first step (which is seen at the run's detail).
     recorder = _run_recorder("svi" if entry == "script" else detail, channel, commands, debugger, file, memory_limit,
                              first_step=detail if entry == "script" else None)
-    if command.get("watch"):
+    if command.get("watch") or (command.get("svi") or {}).get("site_elbo"):
         from ..observe.watch import NanWatch
 
         recorder.watch = NanWatch(guide_first=entry != "trace")

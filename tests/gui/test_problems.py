@@ -71,3 +71,11 @@ def test_a_shape_problem_from_a_recording_too(qtbot, window, tmp_path):
     rows = window.problems_panel.view()
     assert [(row["kind"], row["site"]) for row in rows] == [("shape", "obs")]
     assert "dim -2 (size 6)" in rows[0]["problem"]
+    assert not window.problems_panel.shapes.isVisible()
+    table = window.problems_panel.table
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualRect(table.model().index(0, 0)).center())
+    assert window.problems_panel.shapes.isVisible()
+    shapes = window.problems_panel.shapes_view()
+    assert [row["site"] for row in shapes] == ["loc", "▶ obs"]
+    assert shapes[-1]["log_prob"] == "[6] 6" and shapes[-1]["value"] == "6 1"
+    assert shapes[-1]["plates (dim: size)"] == "data (-1: 6)"

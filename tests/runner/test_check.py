@@ -32,7 +32,7 @@ def fixture_for(name: str, engine: str, tmp_path: Path) -> Path:
 
 
 def check(name, engine, tmp_path, controller, steps=5):
-    problems, _ = find_problems(fixture_for(name, engine, tmp_path), steps, engine=engine, controller=controller)
+    problems, _, _ = find_problems(fixture_for(name, engine, tmp_path), steps, engine=engine, controller=controller)
     return problems
 
 
@@ -100,7 +100,7 @@ def test_a_loop_of_sites_is_a_hint_not_a_problem(engine, tmp_path, controller):
 
 @pytest.mark.parametrize("lesson", LESSON_ORDER)
 def test_no_false_alarm_on_a_lesson(lesson, controller):
-    problems, status = find_problems(examples_dir() / f"{lesson}.py", 3, controller=controller)
+    problems, status, _ = find_problems(examples_dir() / f"{lesson}.py", 3, controller=controller)
     assert status == "ok"
     assert [p.to_json() for p in problems if not p.is_hint] == []
 

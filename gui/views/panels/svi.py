@@ -20,6 +20,7 @@ from ...models import text
 from ...models.smoothing import robust_range
 from ...models.svi_runs import SviRun, SviRuns
 from ..palette import colors
+from .svi_sites import SiteElboView
 from .svi_plots import Legend, ReadableLogAxis, element_colour, nearest, readout_html, run_colour
 from ..rows_model import RowsModel
 
@@ -97,6 +98,9 @@ class SviPanel(QWidget):
         lower.addWidget(_beside(self.param_view, self.param_legend))
         lower.addWidget(_beside(self.grad_view, self.grad_legend))
         self.plots.addWidget(lower)
+        self.site_elbo = SiteElboView()  # shown for a run that sends per-site ELBO terms
+        self.plots.addWidget(self.site_elbo)
+        self.site_elbo.setVisible(False)
         self.plots.setStretchFactor(0, 3)
         self.plots.setStretchFactor(1, 2)
 
@@ -134,12 +138,16 @@ class SviPanel(QWidget):
         self.seed = QSpinBox(minimum=0, maximum=MAX_SEED, value=0)
         self.seed.setToolTip("The run's random seed: the same seed gives the same losses")
         self.stop_on_nonfinite = QCheckBox("stop on NaN/inf", checked=True)
+        self.per_site_elbo = QCheckBox("per-site ELBO")
+        self.per_site_elbo.setToolTip("Send each site's log p - log q at every step (watches every step's "
+                                      "sites: slower), plotted with its variance across steps")
         tab = QWidget()
         form = QFormLayout(tab)
         for label, widget in (("steps", self.steps), ("lr", self.lr), ("optimizer", self.optimizer),
                               ("ELBO", self.elbo), ("seed", self.seed)):
             form.addRow(label, widget)
         form.addRow(self.stop_on_nonfinite)
+        form.addRow(self.per_site_elbo)
         return tab
 
     def _view_tab(self) -> QWidget:
@@ -262,7 +270,7 @@ class SviPanel(QWidget):
     def settings(self) -> dict:
         return {"steps": self.steps.value(), "lr": self.lr.value(), "optimizer": self.optimizer.currentText(),
                 "elbo": self.elbo.currentText(), "stop_on_nonfinite": self.stop_on_nonfinite.isChecked(),
-                "seed": self.seed.value()}
+                "seed": self.seed.value(), **({"site_elbo": True} if self.per_site_elbo.isChecked() else {})}
 
     def _on_run(self):
         self.sigRun.emit(self.settings())
@@ -401,6 +409,7 @@ class SviPanel(QWidget):
                 self.loss_plot.setYRange(*y_range, padding=0)
         self._update_status()
         self._fill_param_table()
+        self.site_elbo.show_run(self.model.shown)
 
     def _label_runs(self) -> None:
         """The run list's names, a run still being written marked live (TensorBoard's logdir)."""
