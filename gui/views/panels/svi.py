@@ -101,6 +101,7 @@ class SviPanel(QWidget):
         self.site_elbo = SiteElboView()  # shown for a run that sends per-site ELBO terms
         self.plots.addWidget(self.site_elbo)
         self.site_elbo.setVisible(False)
+        self.plots.setStretchFactor(2, 2)
         self.plots.setStretchFactor(0, 3)
         self.plots.setStretchFactor(1, 2)
 
@@ -219,7 +220,7 @@ class SviPanel(QWidget):
 
     def apply_theme(self) -> None:
         palette = colors()
-        for view in (self.loss_view, self.param_view, self.grad_view):
+        for view in (self.loss_view, self.param_view, self.grad_view, self.site_elbo.plot_view):
             view.setBackground(palette["panel"])
         self._style_plots()
         self._layout = None  # make the curves again
@@ -243,7 +244,7 @@ class SviPanel(QWidget):
         palette = colors()
         font = QFont()
         font.setPointSizeF(self.text_size)
-        for plot in (self.loss_plot, self.param_plot, self.grad_plot):
+        for plot in (self.loss_plot, self.param_plot, self.grad_plot, self.site_elbo.plot):
             for axis in ("left", "bottom"):
                 item = plot.getAxis(axis)
                 item.setPen(palette["muted"])
@@ -266,6 +267,7 @@ class SviPanel(QWidget):
         self.lr.setValue(_setting(settings, "lr", float))
         self.optimizer.setCurrentText(_setting(settings, "optimizer", str))
         self.elbo.setCurrentText(_setting(settings, "elbo", str))
+        self.per_site_elbo.setChecked(settings.get("site_elbo") is True)
 
     def settings(self) -> dict:
         return {"steps": self.steps.value(), "lr": self.lr.value(), "optimizer": self.optimizer.currentText(),
@@ -409,7 +411,11 @@ class SviPanel(QWidget):
                 self.loss_plot.setYRange(*y_range, padding=0)
         self._update_status()
         self._fill_param_table()
+        hidden = self.site_elbo.isHidden()
         self.site_elbo.show_run(self.model.shown)
+        if hidden and not self.site_elbo.isHidden():  # room for it, once, when it first appears
+            total = sum(self.plots.sizes())
+            self.plots.setSizes([total * 3 // 8, total // 4, total * 3 // 8])
 
     def _label_runs(self) -> None:
         """The run list's names, a run still being written marked live (TensorBoard's logdir)."""

@@ -6,7 +6,7 @@ import minipyro as pyro
 
 data = torch.linspace(-1.0, 1.0, 50) + 2.0
 args = (data,)
-svi = {"steps": 60, "lr": 0.05}
+svi = {"steps": 60, "lr": 0.05, "site_elbo": True}  # the monitor's "per-site ELBO" ticked
 
 
 def model(data):
