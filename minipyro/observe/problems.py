@@ -93,6 +93,7 @@ class ProblemFinder:
         self._flags: dict = {}  # site name -> its infer flags (watch)
         self._enumerating = False
         self._non_finite_seen = False
+        self._watched = False  # a NaN watch's log-densities were seen
         self.step = 0
 
     # Feeding ---------------------------------------------------------------------
@@ -133,6 +134,7 @@ class ProblemFinder:
 
     def _on_msg_end(self, event: dict) -> None:
         name, kind, source, plates = self._messages.get(event["msg_id"], (event.get("name"), None, None, []))
+        self._watched = self._watched or "log_prob_sum" in event
         flags = event.get("infer")
         if isinstance(flags, dict):
             self._flags[name] = flags
@@ -258,10 +260,13 @@ class ProblemFinder:
             if is_non_finite(event.get("loss")):
                 made = f"; gradients not finite for {_names(bad_grads)}" if bad_grads else ""
                 self._non_finite_seen = True
+                sites = (" with every site's log_prob finite" if self._watched else
+                         " (the run watched no site: `main.py check`, or the monitor's per-site ELBO, names the "
+                         "site where it starts)")
                 self._report("nan", None, event,
-                             f"The loss is {_word(event['loss'])} at step {step}, with every site's log_prob "
-                             f"finite{made}. Fix: look at the guide's entropy terms and at values that overflow "
-                             "(exp of a large number), or lower the learning rate.", offending="loss")
+                             f"The loss is {_word(event['loss'])} at step {step}{sites}{made}. Fix: look at the "
+                             "guide's entropy terms and at values that overflow (exp of a large number), or lower "
+                             "the learning rate.", offending="loss")
             elif bad_grads:
                 self._non_finite_seen = True
                 sites = self._sites_depending_on(bad_grads)

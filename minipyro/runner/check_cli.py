@@ -6,7 +6,9 @@ sites, then N SVI steps, every step observed at ``sites`` detail with the NaN wa
 per kind and site: kind, site, step, the user's ``file:line``, its cause and its fix. ``--json``
 prints them as a list of ``{"kind", "site", "step", "source", "message"}``. Hints (a loop of
 sites a plate would vectorise) are printed too, and join the JSON with ``--hints``; they never
-change the exit status.
+change the exit status. A file may declare the problems it has on purpose (a lesson about a
+NaN), as a linter's ``noqa`` does: ``expected_problems = [{"kind": "nan", "site": "obs"}]``,
+read without executing the file; those are printed as expected and count as none.
 
 Exit status: 0 when no problem was found, 1 when some were (or the file could not run), 2 for
 a wrong argument, 130 when stopped by Ctrl+C.
@@ -15,6 +17,7 @@ a wrong argument, 130 when stopped by Ctrl+C.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import sys
 from pathlib import Path
@@ -52,8 +55,8 @@ def find_problems(path: Path, steps: int, seed: int = 0, engine=None, on_output=
     if own:
         controller = RunnerController(on_event=on_event if on_output else None, memory_limit=DEFAULT_MEMORY_LIMIT)
     try:
-        controller.run(path, entry="svi", seed=seed, svi={"steps": steps}, detail="sites", engine=engine,
-                       watch=True)
+        controller.run(path, entry="svi", seed=seed, svi={"steps": steps, "stop_on_nonfinite": True}, detail="sites",
+                       engine=engine, watch=True)
         while not controller.wait_until("finished", "dead", timeout=0.2):
             pass
     finally:
@@ -62,10 +65,28 @@ def find_problems(path: Path, steps: int, seed: int = 0, engine=None, on_output=
     return ProblemFinder().feed_all(controller.events), controller.status, controller.events
 
 
-def format_problem(problem) -> str:
+def expected_problems(path: Path) -> list:
+    """The file's literal ``expected_problems`` (kind, site) pairs, read with ``ast``, never run."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "expected_problems" for t in node.targets):
+            try:
+                declared = ast.literal_eval(node.value)
+            except ValueError:
+                return []
+            return [(item.get("kind"), item.get("site")) for item in declared if isinstance(item, dict)] \
+                if isinstance(declared, list) else []
+    return []
+
+
+def format_problem(problem, expected: bool = False) -> str:
     where = f"{problem.source}: " if problem.source else ""
     site = f" '{problem.site}'" if problem.site else ""
     label = "hint" if problem.is_hint else problem.kind
+    label = f"expected {label}" if expected else label
     return f"{where}{label}{site} (step {problem.step}): {problem.message}"
 
 
@@ -84,13 +105,15 @@ def main(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> i
     except ControllerError as error:
         stderr.write(f"minipyro-studio: {error}\n")
         return EXIT_FAILED
-    found = [p for p in problems if not p.is_hint]
+    declared = expected_problems(path)
+    expected = [p for p in problems if (p.kind, p.site) in declared]
+    found = [p for p in problems if not p.is_hint and p not in expected]
     if options.json:
-        shown = problems if options.hints else found
+        shown = [p for p in problems if p not in expected and (options.hints or not p.is_hint)]
         stdout.write(json.dumps([p.to_json() for p in shown], indent=2) + "\n")
     else:
         for p in problems:
-            stdout.write(format_problem(p) + "\n")
+            stdout.write(format_problem(p, p in expected) + "\n")
             if p.kind == "shape" or (p.kind == "error" and "shape" in p.message.lower()):
                 rows = partial_trace_rows(events, p)
                 if rows:
@@ -98,8 +121,9 @@ def main(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> i
                     stdout.write(f"  the sites of step {p.step} up to {up_to}:\n{format_rows(rows)}\n")
         steps = f"{options.svi_steps} SVI step{'s' if options.svi_steps > 1 else ''}"
         summary = f"{len(found)} problem{'' if len(found) == 1 else 's'}" if found else "no problems"
-        stdout.write(f"{path}: {summary} found in {steps}.\n")
+        more = f" ({len(expected)} expected, as the file declares)" if expected else ""
+        stdout.write(f"{path}: {summary} found in {steps}{more}.\n")
     if status not in ("ok", "error"):
         stderr.write(f"minipyro-studio: {path}: the run ended with status '{status}'\n")
         return EXIT_FAILED
-    return EXIT_FAILED if found or status != "ok" else EXIT_OK
+    return EXIT_FAILED if found or (status != "ok" and not expected) else EXIT_OK

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from minipyro.runner.check_cli import find_problems
+from minipyro.runner.check_cli import expected_problems, find_problems
 from minipyro.runner.controller import RunnerController
 from resources import LESSON_ORDER, examples_dir
 
@@ -100,9 +100,33 @@ def test_a_loop_of_sites_is_a_hint_not_a_problem(engine, tmp_path, controller):
 
 @pytest.mark.parametrize("lesson", LESSON_ORDER)
 def test_no_false_alarm_on_a_lesson(lesson, controller):
-    problems, status, _ = find_problems(examples_dir() / f"{lesson}.py", 3, controller=controller)
+    path = examples_dir() / f"{lesson}.py"
+    problems, status, _ = find_problems(path, 3, controller=controller)
     assert status == "ok"
-    assert [p.to_json() for p in problems if not p.is_hint] == []
+    declared = expected_problems(path)  # the NaN lesson's NaN, after step 3
+    assert [p.to_json() for p in problems if not p.is_hint and (p.kind, p.site) not in declared] == []
+
+
+CORRECT_MODELS = ("seed_svi", "pyro_autonormal", "pyro_markov_hmm", "pyro_tracegraph", "pyroapi_model", "coin_loop",
+                  "three_handlers", "chatty", "imports_neighbour")
+
+
+@pytest.mark.parametrize("name", CORRECT_MODELS)
+def test_no_false_alarm_on_the_tests_correct_models(name, controller):
+    problems, status, _ = find_problems(Path(__file__).parent / "models" / f"{name}.py", 3, controller=controller)
+    assert status == "ok" and [p.to_json() for p in problems if not p.is_hint] == []
+
+
+def test_a_file_declares_the_problems_it_has_on_purpose(tmp_path):
+    lesson = examples_dir() / "debugging_a_nan.py"
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", str(lesson), "--json"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert (done.returncode, json.loads(done.stdout)) == (0, [])
+    undeclared = tmp_path / "undeclared.py"
+    undeclared.write_text(lesson.read_text().replace("expected_problems = ", "_declared = "))
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", str(undeclared), "--json"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 1 and [(p["kind"], p["site"]) for p in json.loads(done.stdout)] == [("nan", "obs")]
 
 
 def test_the_command_prints_json_and_exits_1_on_problems_0_when_clean(tmp_path):
