@@ -57,8 +57,9 @@ OPTIONAL_FIELDS = {
     # site's plates and log_prob_sum, and its cause, support_outside and infer flags when there is something to say
     "msg_end": ("fn", "plates", "log_prob_sum", "cause", "support_outside", "infer"),
     "structure": ("deterministic_relations", "site_plates"),
-    # with the NaN watch on: each sample site's log p - log q in the step (observe/watch.py)
-    "svi_step": ("site_elbo",),
+    # with the NaN watch on (observe/watch.py): each sample site's log p - log q in the step; where a
+    # non-finite loss started (the lazy watch of every SVI run)
+    "svi_step": ("site_elbo", "nonfinite_site"),
     # inside a site; a non-finite loss's step; frames folded away; sources: file -> text of the
     # files in the model's folder that the frames point at (the model file's is in run_start)
     "error": ("msg_id", "step", "folded", "sources"),

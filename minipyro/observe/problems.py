@@ -85,7 +85,7 @@ class ProblemFinder:
     def __init__(self):
         self.problems: list[Problem] = []
         self._reported: set = set()  # (kind, site)
-        self._messages: dict = {}  # msg_id -> (name, type, source, plates)
+        self._messages: dict = {}  # msg_id -> (name, source)
         self._sources: dict = {}  # site name -> the user's line of its first message
         self._step_sources: dict = {}  # site name -> its first message's line in this step
         self._structure: dict = {}  # "model"/"guide" -> relations
@@ -124,16 +124,14 @@ class ProblemFinder:
         self._enumerating = "Enum" in elbo
 
     def _on_msg_start(self, event: dict) -> None:
-        fields = event.get("fields") or {}
-        plates = [frame for frame in fields.get("cond_indep_stack") or [] if isinstance(frame, dict)]
         name, source = event.get("name"), event.get("source")
-        self._messages[event["msg_id"]] = (name, event.get("type"), source, plates)
+        self._messages[event["msg_id"]] = (name, source)
         if name is not None:
             self._sources.setdefault(name, source)
             self._step_sources.setdefault(name, source)
 
     def _on_msg_end(self, event: dict) -> None:
-        name, kind, source, plates = self._messages.get(event["msg_id"], (event.get("name"), None, None, []))
+        name, source = self._messages.get(event["msg_id"], (event.get("name"), None))
         self._watched = self._watched or "log_prob_sum" in event
         flags = event.get("infer")
         if isinstance(flags, dict):
@@ -141,9 +139,10 @@ class ProblemFinder:
             self._enumerating = self._enumerating or bool(flags.get("enumerate"))
         if not self._non_finite_seen:
             self._check_finite(event, name, source)
-        if event.get("type") == "sample":
-            plates = event["plates"] if isinstance(event.get("plates"), list) else plates
-            self._check_shape(event, name, source, [f for f in plates if isinstance(f, dict)])
+        if event.get("type") == "sample" and isinstance(event.get("plates"), list):  # (watched: plates known)
+            self._check_shape(event, name, source, [f for f in event["plates"] if isinstance(f, dict)])
+        elif event.get("type") == "sample":
+            self._check_broadcast(event, name, source)
         outside = event.get("support_outside")
         if isinstance(outside, dict):
             self._report("support", name, event,
@@ -254,6 +253,13 @@ class ProblemFinder:
     def _on_svi_step(self, event: dict) -> None:
         grads = event.get("grad_norms") or {}
         params = event.get("params") or {}
+        found = event.get("nonfinite_site")
+        if not self._non_finite_seen and isinstance(found, dict):  # the lazy watch: where the NaN loss started
+            name, cause = found.get("site"), found.get("cause") if isinstance(found.get("cause"), dict) else {}
+            what = "log_prob of" if found.get("what") == "log_prob" else "The value of site"
+            self._non_finite(event, name, self._sources.get(name),
+                             f"{what} '{name}' is {_word(found.get('value'))} at step {event.get('step', self.step)}"
+                             f"{self._cause_text(cause)}.", found.get("what"), cause)
         if not self._non_finite_seen:
             bad_grads = [name for name, norm in grads.items() if is_non_finite(norm)]
             step = event.get("step", self.step)
@@ -303,7 +309,7 @@ class ProblemFinder:
         source = f"{frames[-1]['file']}:{frames[-1]['line']}" if frames else None
         site = None
         if event.get("msg_id") is not None:
-            site, _, site_source, _ = self._messages.get(event["msg_id"], (None, None, None, None))
+            site, site_source = self._messages.get(event["msg_id"], (None, None))
             source = site_source or source
         if site is None:  # named in the message (Pyro's ELBO checks), or raised at a site's line (validation)
             named = _SITE_IN_MESSAGE.search(str(event.get("message", "")))

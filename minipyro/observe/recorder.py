@@ -254,7 +254,7 @@ class Recorder(runtime.Observer):
     # Inference and runs ------------------------------------------------------
     def svi_step(self, step: int, loss: float, params: dict, grad_norms: dict) -> None:
         # Every element of each parameter (up to a size): the monitor plots and exports them all.
-        watched = {} if self.watch is None else {"site_elbo": self.watch.step_ended()}
+        watched = {} if self.watch is None else self.watch.step_ended(float(loss))
         self.emit("svi_step", step=step, loss=summarize(float(loss)),
                   params={name: summarize_param(value) for name, value in params.items()},
                   grad_norms={name: summarize(float(norm)) for name, norm in grad_norms.items()}, **watched)

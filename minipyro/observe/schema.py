@@ -86,7 +86,8 @@ OPTIONAL = {
     "msg_end": {"fn": ANY, "plates": list_of(record(plate=STR, dim=INT_OR_NONE, size=INT_OR_NONE)), "log_prob_sum": NUMBER_OR_TEXT, "cause": record(dist=STR, bad_args=DICT, params=NAMES),
                 "support_outside": record(guide=STR, model=STR), "infer": DICT},
     "structure": {"deterministic_relations": RELATIONS, "site_plates": dict_of(NAMES)},
-    "svi_step": {"site_elbo": dict_of(NUMBER_OR_TEXT)},
+    "svi_step": {"site_elbo": dict_of(NUMBER_OR_TEXT),
+                 "nonfinite_site": record(site=STR, what=STR, value=NUMBER_OR_TEXT, cause=DICT)},
     "error": {"msg_id": INT_OR_NONE, "step": INT_OR_NONE, "folded": NAT, "sources": dict_of(STR)},
 }
 # A kind the event table gains later is still read (its fields unchecked) rather than refused.

@@ -25,6 +25,7 @@ The watch is passive: it draws no random number and builds no autograd graph. It
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
@@ -32,40 +33,91 @@ from torch.distributions import constraints
 
 from .summary import plain_float
 
+MAX_SNAPSHOT = 4096  # a param up to this many elements is copied when read (lazy): see _as_read
 INFER_FLAGS = ("enumerate", "is_auxiliary")  # a site the guide need not have, or the model need not
 MAX_GRAPH_NODES = 5000  # how far back the autograd graph is walked to find a value's params
 
 
 class NanWatch:
-    def __init__(self, guide_first: bool = True):
+    """``eager``: every sample site's log-density at its ``msg_end`` (the fields above, and the
+    per-site ELBO); else lazy: the step's sites are only kept, and looked at when the step's loss
+    is not finite, the first non-finite one reported on ``svi_step`` as ``nonfinite_site``
+    (``{"site", "what", "value", "cause"}``). Lazy costs a list append per message: cheap enough
+    for every SVI run, even one whose messages go unrecorded."""
+
+    def __init__(self, guide_first: bool = True, eager: bool = True):
         """``guide_first``: a latent's first message in a step is the guide's (as SVI runs them);
         False for a trace of the model, then the guide."""
         self.guide_first = guide_first
+        self.eager = eager
         self._step_sites: dict = {}  # name -> the fn of its first sample message in this SVI step
-        self._param_leaves: dict = {}  # id(leaf tensor) -> param name, from the param messages seen
+        self._params: dict = {}  # param name -> its latest value, for the params a NaN came from
         self._terms: dict = {}  # site name -> [log-densities of its messages in this step, in order]
         self._model_started = False  # this step has reached the model (a site seen again, or observed)
+        self._kept: list = []  # lazy: this step's sample messages (name, fn, value, mask, scale)
+        self._snapshots: list = []  # lazy: (param tensor, its values when read) for the leaf params read
 
-    def step_ended(self) -> dict:
-        """The step's ELBO per site (log p - log q), then a fresh step."""
+    def step_ended(self, loss: float) -> dict:
+        """The ``svi_step`` event's fields (eager: ``site_elbo``; lazy: ``nonfinite_site`` when the
+        loss is not finite), then a fresh step."""
+        fields = {"site_elbo": self._site_elbo()} if self.eager else {}
+        if not self.eager and not math.isfinite(loss):
+            with self._as_read():
+                found = self._first_non_finite()
+            if found:
+                fields["nonfinite_site"] = found
+        self._terms, self._kept, self._snapshots = {}, [], []
+        self._model_started = False
+        self._step_sites.clear()
+        return fields
+
+    def _site_elbo(self) -> dict:
         terms = {}
         for name, ((first, in_model), *later) in self._terms.items():
             if later:  # the guide's message, then the model's
                 terms[name] = plain_float(later[-1] - first)
             else:  # one message: the model's (observed, or a latent the guide lacks), or a guide-only site's
                 terms[name] = plain_float(first if in_model else -first)
-        self._terms = {}
-        self._model_started = False
-        self._step_sites.clear()
         return terms
+
+    @contextlib.contextmanager
+    def _as_read(self):
+        """The params as the step read them: the optimiser has updated them in place since, so
+        their copies are put back while the step's sites are looked at, then the new values again."""
+        with torch.no_grad():
+            now = [(param, param.clone()) for param, _ in self._snapshots]
+            for param, read in self._snapshots:
+                param.copy_(read)
+            try:
+                yield
+            finally:
+                for param, new in now:
+                    param.copy_(new)
+
+    def _first_non_finite(self) -> dict | None:
+        for name, fn, value, mask, scale in self._kept:
+            what, bad = ("value", plain_float(float("nan"))) if not _finite(value) else (None, None)
+            if what is None:
+                total = _log_prob_sum(fn, value, mask, scale)
+                if total is None or math.isfinite(total):
+                    continue
+                what, bad = "log_prob", plain_float(total)
+            return {"site": name, "what": what, "value": bad, "cause": self._cause(fn)}
+        return None
 
     def message_end(self, msg) -> dict:
         if msg["type"] == "param":
-            self._remember_param(msg)
+            value = self._params[msg["name"]] = msg["value"]
+            if not self.eager and isinstance(value, torch.Tensor) and value.grad_fn is None \
+                    and value.numel() <= MAX_SNAPSHOT:
+                self._snapshots.append((value, value.detach().clone()))
             return {}
         fn, value = msg["fn"], msg["value"]
         if msg["type"] != "sample" or not isinstance(fn, torch.distributions.Distribution) \
                 or not isinstance(value, torch.Tensor):
+            return {}
+        if not self.eager:
+            self._kept.append((msg["name"], fn, value, msg["mask"], msg["scale"]))
             return {}
         fields = {"plates": [{"plate": f.name, "dim": f.dim, "size": f.size} for f in msg["cond_indep_stack"]]}
         infer = msg.get("infer") or {}
@@ -73,7 +125,7 @@ class NanWatch:
                  for key in INFER_FLAGS if infer.get(key)}
         if flags:
             fields["infer"] = flags
-        log_prob_sum = _log_prob_sum(msg)
+        log_prob_sum = _log_prob_sum(fn, value, msg["mask"], msg["scale"])
         if log_prob_sum is not None:
             fields["log_prob_sum"] = plain_float(log_prob_sum)
             self._add_term(msg["name"], log_prob_sum, msg["is_observed"])
@@ -99,17 +151,20 @@ class NanWatch:
             self._model_started = True
             seen.append(log_prob_sum)
 
-    def _remember_param(self, msg) -> None:
-        value = msg["value"]
-        if isinstance(value, torch.Tensor):
-            for leaf in _leaves(value):
-                self._param_leaves[id(leaf)] = msg["name"]
+    def _param_of_leaf(self) -> dict:
+        """id(leaf tensor) -> param name, for the params seen (walked only when a cause is wanted)."""
+        leaves = {}
+        for name, value in self._params.items():
+            if isinstance(value, torch.Tensor):
+                for leaf in _leaves(value):
+                    leaves[id(leaf)] = name
+        return leaves
 
     def _cause(self, fn) -> dict:
         base = fn
         while getattr(base, "base_dist", None) is not None:
             base = base.base_dist
-        bad, params = {}, []
+        bad, params, param_of_leaf = {}, [], None
         for name, constraint in getattr(base, "arg_constraints", {}).items():
             arg = base.__dict__.get(name)
             if not isinstance(arg, torch.Tensor) or isinstance(constraint, constraints._Dependent):
@@ -123,8 +178,9 @@ class NanWatch:
                 if bool(ok.all()):
                     continue
                 bad[name] = plain_float(float(arg.detach().reshape(-1)[~ok.reshape(-1)][0]))
+            param_of_leaf = self._param_of_leaf() if param_of_leaf is None else param_of_leaf
             for leaf in _leaves(arg):
-                param = self._param_leaves.get(id(leaf))
+                param = param_of_leaf.get(id(leaf))
                 if param is not None and param not in params:
                     params.append(param)
         return {"dist": type(base).__name__, "bad_args": bad, "params": params,
@@ -138,10 +194,9 @@ def _finite(value: torch.Tensor) -> bool:
         return bool(torch.isfinite(value).all())
 
 
-def _log_prob_sum(msg):
+def _log_prob_sum(fn, value, mask, scale):
     """The site's log-density summed as an ELBO sums it, or None when it cannot be computed
     (validation refusing the value: the run itself reports that)."""
-    fn, value, mask, scale = msg["fn"], msg["value"], msg["mask"], msg["scale"]
     with torch.no_grad():
         try:
             log_prob = fn.log_prob(value)

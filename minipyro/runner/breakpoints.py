@@ -9,7 +9,8 @@ A breakpoint is a dict of criteria, all of which must hold:
 - ``error``: ``True`` pauses at ``error`` events;
 - ``nonfinite``: ``True`` pauses once, at the first step that made a NaN or an infinity: a
   ``process``/``postprocess`` that set a non-finite value, a ``default`` that sampled one, or a
-  ``msg_end`` whose value or (NaN watch) log-density is not finite;
+  ``msg_end`` whose value or (NaN watch) log-density is not finite, or an ``svi_step`` whose loss
+  is not (its sites unrecorded);
 - ``line``: ``"FILE:LINE"`` (FILE as the events carry it, an absolute path): the events whose
   ``source`` is that line, and no others: the sites called there (``msg_start``) and the enter
   and exit of a handler entered there (``handler_enter``, ``handler_exit``, e.g. a ``with plate``);
@@ -217,6 +218,8 @@ def makes_non_finite(event: dict) -> bool:
     if kind in ("process", "postprocess"):
         after = (event.get("changes") or {}).get("value")
         return isinstance(after, list) and len(after) == 2 and is_non_finite(after[1])
+    if kind == "svi_step":  # a step whose sites went unrecorded: where its non-finite loss showed
+        return is_non_finite(event.get("loss"))
     if kind == "msg_end":
         return is_non_finite(event.get("log_prob_sum")) or (event.get("type") == "sample"
                                                               and is_non_finite(event.get("value")))

@@ -1,4 +1,4 @@
-"""Debugging a NaN: a noise scale learned without a constraint steps below zero.
+"""A noise scale learned without a constraint steps below zero, and the loss turns NaN silently.
 
 The model learns the noise of its observations as a plain ``param("noise")``. Adam moves it
 by about the learning rate each step, from 1.0 down towards the data's spread; nothing keeps
