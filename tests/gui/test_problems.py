@@ -79,3 +79,19 @@ def test_a_shape_problem_from_a_recording_too(qtbot, window, tmp_path):
     assert [row["site"] for row in shapes] == ["loc", "▶ obs"]
     assert shapes[-1]["log_prob"] == "[6] 6" and shapes[-1]["value"] == "6 1"
     assert shapes[-1]["plates (dim: size)"] == "data (-1: 6)"
+
+
+def test_the_nan_lesson_pauses_svi_where_its_text_says(qtbot, window):
+    from resources import examples_dir
+
+    window.open_model(examples_dir() / "debugging_a_nan.py")
+    assert window.svi.per_site_elbo.isChecked()  # the lesson's svi dict asks for it
+    window.run("svi", svi_settings=window.svi.settings())
+    qtbot.waitUntil(lambda: window.bridge.state in ("paused", "finished"), timeout=60000)
+    window.bridge.flush()
+    assert window.bridge.state == "paused" and "first non-finite value" in window.debug.reason
+    paused = window.session.events[window.session.current]
+    assert (paused["kind"], paused["name"], paused["log_prob_sum"]) == ("msg_end", "obs", "nan")
+    assert [(row["kind"], row["site"], row["step"]) for row in window.problems_panel.view()] == [("nan", "obs", "11")]
+    window.stop()
+    qtbot.waitUntil(lambda: window.bridge.state in ("finished", "dead", "idle"), timeout=10000)
