@@ -7,7 +7,7 @@
   writes what every panel shows, read back from the widgets.
   ``python main.py SCRIPT.py -- ARGS`` opens a script (a file without a ``model``) with its arguments.
 - ``python main.py COMMAND ...`` runs one of ``COMMANDS`` without a window: ``run`` a model file,
-  save its ``graph``, the ``demo``. ``python main.py COMMAND -h`` lists a command's options.
+  ``check`` it for problems, save its ``graph``, the ``demo``. ``python main.py COMMAND -h`` lists a command's options.
 - ``python main.py record [-o OUT] [--seed S] SCRIPT.py [ARGS...]`` runs any script as Python
   would, recording what Pyro does (see ``minipyro.runner.record_cli``).
 """
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from minipyro.runner import cli
+from minipyro.runner import check_cli, cli
 
 PROG = "minipyro-studio"
 APP_OPTIONS = "[-h] [FILE.py | RUN.mpr.jsonl | FOLDER] [--screenshot PNG] [--theme T] [--presentation] ..."
@@ -34,6 +34,10 @@ class Command(NamedTuple):
 def _run(options, parser) -> int:
     cli.check_arguments(options, parser)
     return cli.run(options)
+
+
+def _check(options, parser) -> int:
+    return check_cli.main(options)
 
 
 def _graph_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,6 +81,8 @@ def _demo(options, parser) -> int:
 # One entry per command: a new command is one more line here (and its module).
 COMMANDS = {
     "run": Command("run a model file without a window (progress, sites, final parameters)", cli.add_arguments, _run),
+    "check": Command("run a model and guide for a few SVI steps and report NaNs, shape, guide and support problems",
+                     check_cli.add_arguments, _check),
     "graph": Command("save a model file's plate diagram as SVG or PNG", _graph_arguments, _graph),
     "demo": Command("SVI on the seed model in this process, printed as it learns", _demo_arguments, _demo),
 }
@@ -122,7 +128,7 @@ def app_parser() -> argparse.ArgumentParser:
                         help="a model file (.py), a recording (.mpr.jsonl), or a folder of recordings")
     parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window and exit")
     parser.add_argument("--show", action="append", choices=("stack", "graph", "svi", "console", "timeline",
-                                                            "gallery", "lesson", "inspector"),
+                                                            "gallery", "lesson", "inspector", "problems"),
                         help="with --screenshot: bring this panel to the front (repeatable)")
     parser.add_argument("--theme", choices=("light", "dark", "contrast"), help="with --screenshot: the theme")
     parser.add_argument("--presentation", action="store_true", help="with --screenshot: presentation mode")

@@ -19,7 +19,7 @@ from goals import parse
 HERE = Path(__file__).resolve().parent
 QUICK = {"core": ["--rounds", "5"], "events": ["--rounds", "3"], "graph": ["--rounds", "1"],
          "monitor": ["--seconds", "3"], "pyro_mode": ["--rounds", "5"], "runner": ["--rounds", "1"],
-         "timeline": ["--events", "200000", "--jumps", "50"]}
+         "timeline": ["--events", "200000", "--jumps", "50"], "watch": ["--rounds", "5"]}
 
 
 def run(name: str, arguments: list, timeout: float) -> tuple:

@@ -15,6 +15,6 @@ def examples_dir() -> Path:
 LESSON_ORDER = (
     "normal_normal", "trace_alone", "seed_reproducibility", "condition_vs_obs", "replay_elbo", "block_hiding",
     "replay_block_plate", "scale_and_mask", "param_constraints", "nested_plates", "coin_beta", "loop_vs_plate",
-    "linear_regression", "eight_schools", "gaussian_mixture", "pyroapi_generic", "pyro_autonormal",
+    "linear_regression", "eight_schools", "gaussian_mixture", "debugging_a_nan", "pyroapi_generic", "pyro_autonormal",
     "pyro_bayesian_regression", "pyro_predictive", "pyro_enumeration", "pyro_vae",
 )

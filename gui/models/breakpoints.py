@@ -41,11 +41,16 @@ class Breakpoint:
         return spec
 
 
+NONFINITE_ID = 0  # the "first non-finite value" breakpoint's id (line breakpoints count from 1)
+
+
 class Breakpoints:
-    """Signals: ``sig_changed()`` (the list, a switch, a condition or a hit count changed)."""
+    """Signals: ``sig_changed()`` (the list, a switch, a condition or a hit count changed).
+    Besides line breakpoints, one kind: pause at the first non-finite value (``pause_on_nonfinite``)."""
 
     def __init__(self):
         self.items: list[Breakpoint] = []
+        self.pause_on_nonfinite = True
         self._next_id = 1
         self.sig_changed = Signal()
 
@@ -79,9 +84,14 @@ class Breakpoints:
         self.items.remove(breakpoint)
         self.sig_changed.emit()
 
+    def set_pause_on_nonfinite(self, on: bool) -> None:
+        self.pause_on_nonfinite = bool(on)
+        self.sig_changed.emit()
+
     def specs(self) -> list:
         """What the runner is sent: the breakpoints that are on."""
-        return [b.spec() for b in self.items if b.enabled]
+        nonfinite = [{"id": NONFINITE_ID, "nonfinite": True}] if self.pause_on_nonfinite else []
+        return [b.spec() for b in self.items if b.enabled] + nonfinite
 
     # The recorded events --------------------------------------------------------
     def hits(self, events, first: int = 0, end: Optional[int] = None, enabled_only: bool = True):

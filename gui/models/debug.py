@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .breakpoints import Breakpoints
+from .breakpoints import NONFINITE_ID, Breakpoints
 from .events import KIND_CODES
 from .follow import FollowedFile
 from .session import Session
@@ -101,6 +101,7 @@ class DebugController:
             breakpoints = self.breakpoints.specs()
         sent = self.runner.command("run", file, entry=entry, breakpoints=list(breakpoints), start_paused=paused,
                                    detail="steps" if entry in ("trace", "script") else "sites", svi=svi_settings,
+                                   watch=entry == "trace",  # the NaN watch: every trace, no SVI run
                                    seed=seed, **({"args": args} if entry == "script" else {}))
         self.reason = "running"
         self.sig_changed.emit()
@@ -189,6 +190,8 @@ class DebugController:
 
     def _paused_reason(self, message: dict) -> str:
         reason = message.get("reason")
+        if reason == "breakpoint" and message.get("breakpoint") == NONFINITE_ID:
+            return "paused at the first non-finite value (Run > Pause at the first NaN or Inf)"
         if reason == "breakpoint":
             breakpoint = self.breakpoints.by_id(message.get("breakpoint"))
             return f"paused at the breakpoint on line {breakpoint.line}" if breakpoint else "paused at a breakpoint"

@@ -50,6 +50,10 @@ def make_actions(window) -> dict:
     add("stop", "Stop", window.stop, "Shift+F5")
     add("restart", "Restart", window.restart, "Ctrl+Shift+F5")
     add("back", "Step back", debug.back, "Shift+F10", "Step back to the previous event (no re-run)")
+    add("pause_on_nonfinite", "Pause at the first NaN or Inf", window.set_pause_on_nonfinite,
+        tip="Debugger runs pause at the step that made the first non-finite value")
+    actions["pause_on_nonfinite"].setCheckable(True)
+    actions["pause_on_nonfinite"].setChecked(debug.breakpoints.pause_on_nonfinite)
     add("memory_limit", "Memory limit for runs…", window.memory_limit_dialog,
         tip="How much memory a model may take before its run is ended (default: half of this machine's)")
     add("zoom_in", "Larger text", lambda: window.zoom(1.1), "Ctrl+=")
@@ -90,6 +94,7 @@ def build_bars(window, actions: dict, docks: dict):
     for name in ("run", "run_svi") + TOOLBAR[1:]:
         run_menu.addAction(actions[name])
     run_menu.addSeparator()
+    run_menu.addAction(actions["pause_on_nonfinite"])
     run_menu.addAction(actions["memory_limit"])
     file_menu.insertAction(recent.menuAction(), actions["drop_old_events"])
     view_menu = menus.addMenu("&View")

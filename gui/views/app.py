@@ -87,7 +87,8 @@ def screenshot(window: MainWindow, path: str) -> None:
 
 
 PANELS = {"stack": "Handler stack", "graph": "Model graph", "svi": "SVI monitor", "console": "Console",
-          "timeline": "Timeline", "gallery": "Examples", "lesson": "Lesson", "inspector": "Message inspector"}
+          "timeline": "Timeline", "gallery": "Examples", "lesson": "Lesson", "inspector": "Message inspector",
+          "problems": "Problems"}
 
 
 def panels_at(window: MainWindow, step: int) -> dict:
@@ -131,8 +132,13 @@ def write_panels_json(window: MainWindow, steps, path) -> None:
 
 
 def run_to_the_end(window: MainWindow, timeout: float = 300.0) -> None:
+    """Run the model to its end, going on past any pause (the first non-finite value's)."""
     window.run("trace", start_paused=False)
-    window.bridge.controller.wait_until("finished", "dead", timeout=timeout)
+    controller = window.bridge.controller
+    deadline = time.monotonic() + timeout
+    while controller.wait_until("paused", "finished", "dead", timeout=max(0.1, deadline - time.monotonic())) \
+            and controller.state == "paused" and time.monotonic() < deadline:
+        controller.continue_()
     window.bridge.flush()
     QApplication.processEvents()
 
@@ -143,6 +149,17 @@ def read_whole_folder(window: MainWindow, timeout: float = 120.0) -> None:
     while not window.run_folder.caught_up and time.monotonic() < deadline:
         window._poll_folder()
     window.svi.redraw()
+
+
+def run_to_first_problem(window: MainWindow, timeout: float = 120.0) -> None:
+    """Run the model until it pauses (the first non-finite value) or ends, and show its first
+    problem as a click in the Problems panel does."""
+    window.run("trace", start_paused=False)
+    window.bridge.controller.wait_until("paused", "finished", "dead", timeout=timeout)
+    window.bridge.flush()
+    QApplication.processEvents()
+    if window.problems.problems:
+        window.show_problem(window.problems.problems[0])
 
 
 def run_svi_for_picture(window: MainWindow, steps: int) -> None:
@@ -198,6 +215,8 @@ def _picture(app, window, file, screenshot_path, show, theme, presentation, svi_
         read_whole_folder(window)
     elif file is not None and str(file).endswith(".jsonl"):
         show_recording_mid_message(window)
+    elif file is not None and "problems" in (show or []):
+        run_to_first_problem(window)
     elif file is not None and svi_steps:
         run_svi_for_picture(window, svi_steps)
     elif file is not None:

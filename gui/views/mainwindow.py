@@ -19,6 +19,7 @@ from minipyro.runner.limits import format_size
 from minipyro.runner.script_files import is_script
 
 from ..models.debug import DebugController
+from ..models.problems import ProblemsModel
 from ..models.run_folder import RunFolder
 from ..models.session import Session
 from ..models.svi_runs import SviRuns
@@ -26,6 +27,7 @@ from .actions import FOLLOW_KEEP, build_bars, make_actions
 from .palette import set_theme, stylesheet, system_theme
 from .panels.breakpoints import BreakpointsPanel
 from .panels.console import ConsolePanel
+from .panels.problems import ProblemsPanel
 from .panels.graph import GraphPanel
 from .panels.inspector import InspectorPanel
 from .panels.lessons import GalleryPanel, LessonPanel
@@ -64,6 +66,9 @@ class MainWindow(QMainWindow):
         except ValueError:
             pass  # none saved (or unreadable): the default
         self.debug = DebugController(self.session, self.bridge)
+        self.debug.breakpoints.pause_on_nonfinite = self.settings.value("debugger/pause_on_nonfinite", True,
+                                                                        type=bool)
+        self.problems = ProblemsModel(self.session)
         self.svi_runs = SviRuns(self.session)
         self.model_path: Path | None = None
         self.run_entry = "trace"
@@ -80,6 +85,7 @@ class MainWindow(QMainWindow):
         self.breakpoints = BreakpointsPanel(self.debug.breakpoints)
         self.timeline = TimelinePanel(self.session)
         self.console = ConsolePanel(self.session)
+        self.problems_panel = ProblemsPanel(self.problems)
         self.graph = GraphPanel(self.session)
         self.svi = SviPanel(self.svi_runs)
         self.gallery = GalleryPanel()
@@ -89,6 +95,7 @@ class MainWindow(QMainWindow):
         for name, widget, area in (("Handler stack", self.stack, RIGHT), ("Message inspector", self.inspector, RIGHT),
                                    ("Variables", self.variables, RIGHT), ("Call stack", self.call_stack, RIGHT),
                                    ("Timeline", self.timeline, BOTTOM), ("Console", self.console, BOTTOM),
+                                   ("Problems", self.problems_panel, BOTTOM),
                                    ("Breakpoints", self.breakpoints, BOTTOM),
                                    ("Model graph", self.graph, BOTTOM), ("SVI monitor", self.svi, BOTTOM),
                                    ("Examples", self.gallery, LEFT), ("Lesson", self.lesson, LEFT)):
@@ -97,7 +104,7 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
         self.tabifyDockWidget(self.docks["Examples"], self.docks["Lesson"])
-        for name in ("Console", "Breakpoints", "Model graph", "SVI monitor"):
+        for name in ("Console", "Problems", "Breakpoints", "Model graph", "SVI monitor"):
             self.tabifyDockWidget(self.docks["Timeline"], self.docks[name])
         for name in ("Variables", "Call stack"):
             self.tabifyDockWidget(self.docks["Message inspector"], self.docks[name])
@@ -134,6 +141,8 @@ class MainWindow(QMainWindow):
         self.console.sigOpenLocation.connect(self.source.show_location)
         self.call_stack.sigOpenLocation.connect(self.source.show_location)
         self.graph.sigSiteClicked.connect(self.debug.travel_to_site)
+        self.problems_panel.sigActivated.connect(self.show_problem)
+        self.problems.sig_changed.connect(self._on_problems_changed)
         self.graph.sigOpenLesson.connect(self._show_lesson)
         self.svi.sigRun.connect(lambda settings: self.run("svi", svi_settings=settings))
         self.svi.sigCommand.connect(self._on_svi_command)
@@ -365,6 +374,22 @@ class MainWindow(QMainWindow):
         else:  # the monitor's Pause and Resume
             self.bridge.command(name)
         self._refresh()
+
+    def show_problem(self, problem) -> None:
+        """Travel to a problem's step and site: the inspector shows it, the graph marks the site."""
+        self.inspector.show_problem(problem)
+        self.debug.travel(problem.seq)
+        self.docks["Message inspector"].raise_()
+        if problem.site:
+            self.graph.mark_site(problem.site)
+
+    def _on_problems_changed(self) -> None:
+        found, _ = self.problems.counts
+        self.docks["Problems"].setWindowTitle(f"Problems ({found})" if found else "Problems")
+
+    def set_pause_on_nonfinite(self, on: bool) -> None:
+        self.debug.breakpoints.set_pause_on_nonfinite(on)
+        self.settings.setValue("debugger/pause_on_nonfinite", bool(on))
 
     def travel(self, step: int) -> None:
         self.debug.travel(step)

@@ -53,8 +53,13 @@ OPTIONAL_FIELDS = {
     # action: "sampled", "computed" (a param), "kept (observed)" or "kept (replayed)" (a handler had
     # set the value); changes: field -> [before, after], as in process.
     "default": ("action", "changes"),
-    "msg_end": ("fn",),  # the distribution as the handlers left it
+    # fn: the distribution as the handlers left it; with the NaN watch on (observe/watch.py), a sample
+    # site's plates and log_prob_sum, and its cause, support_outside and infer flags when there is something to say
+    "msg_end": ("fn", "plates", "log_prob_sum", "cause", "support_outside", "infer"),
     "structure": ("deterministic_relations", "site_plates"),
+    # with the NaN watch on (observe/watch.py): each sample site's log p - log q in the step; where a
+    # non-finite loss started (the lazy watch of every SVI run)
+    "svi_step": ("site_elbo", "nonfinite_site"),
     # inside a site; a non-finite loss's step; frames folded away; sources: file -> text of the
     # files in the model's folder that the frames point at (the model file's is in run_start)
     "error": ("msg_id", "step", "folded", "sources"),

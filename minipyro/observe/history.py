@@ -108,6 +108,7 @@ class SviHistory:
         self.params: dict = {}
         self.param_sizes: dict = {}
         self.grad_norms: dict = {}
+        self.site_elbo: dict = {}  # site -> its log p - log q at each step (runs with the NaN watch)
         self.param_summaries: dict = {}  # name -> the latest summary
         self.nonfinite_steps: list = []
         self._smoothed = (None, np.empty(0), 0.0, 0)  # weight, values, smoothing state
@@ -132,6 +133,8 @@ class SviHistory:
                 self._series(self.params, key, before).append(value)
         for name, norm in event.get("grad_norms", {}).items():
             self._series(self.grad_norms, name, before).append(as_float(norm))
+        for name, term in (event.get("site_elbo") or {}).items():
+            self._series(self.site_elbo, name, before).append(as_float(term))
 
     @staticmethod
     def _series(table: dict, key: str, before: int) -> GrowingArray:
@@ -139,6 +142,16 @@ class SviHistory:
         if series is None:
             series = table[key] = GrowingArray(nan_before=before)
         return series
+
+    def site_elbo_spread(self) -> list:
+        """(site, mean, variance across steps) of each site's ELBO term, the noisiest first
+        (finite steps only: a NaN says where, not how noisy)."""
+        rows = []
+        for name, series in self.site_elbo.items():
+            values = series.values[np.isfinite(series.values)]
+            if len(values):
+                rows.append((name, float(values.mean()), float(values.var())))
+        return sorted(rows, key=lambda row: -row[2])
 
     def smoothed_losses(self, weight: float) -> np.ndarray:
         """The losses smoothed as TensorBoard does, extended incrementally as steps arrive."""
@@ -191,6 +204,7 @@ class SviHistory:
                    "loss": self.losses.values, "loss_smoothed": self.smoothed_losses(smoothing)}
         columns.update((key, series.values) for key, series in self.params.items())
         columns.update((f"grad_norm:{key}", series.values) for key, series in self.grad_norms.items())
+        columns.update((f"site_elbo:{key}", series.values) for key, series in self.site_elbo.items())
         return {name: _padded_to(values, len(self)) for name, values in columns.items()}
 
     def write_csv(self, path, smoothing: float = 0.0) -> None:

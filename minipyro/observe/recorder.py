@@ -82,6 +82,7 @@ class Recorder(runtime.Observer):
         self._start_fns: dict[int, tuple] = {}
         self._losses = 0  # loss events so far
         self._structured: dict = {}  # id(fn) -> fn, for the models and guides whose structure is out
+        self.watch = None  # a NanWatch adds what live tensors tell to msg_end (see .watch)
 
     def set_detail(self, detail: str) -> None:
         self.detail = detail
@@ -162,8 +163,12 @@ class Recorder(runtime.Observer):
             final_fn = start_shapes
         elif isinstance(fn, torch.distributions.Distribution):  # as the handlers left it (broadcast)
             final_fn = distribution_shapes(fn)
-        self.emit("msg_end", msg_id=msg_id, type=msg["type"], name=msg["name"],
-                  value=summarize(msg["value"]), log_prob=self._log_prob(msg, final_fn), fn=final_fn)
+        if self.watch is None:
+            self.emit("msg_end", msg_id=msg_id, type=msg["type"], name=msg["name"],
+                      value=summarize(msg["value"]), log_prob=self._log_prob(msg, final_fn), fn=final_fn)
+            return
+        self.emit("msg_end", msg_id=msg_id, type=msg["type"], name=msg["name"], value=summarize(msg["value"]),
+                  log_prob=self._log_prob(msg, final_fn), fn=final_fn, **self.watch.message_end(msg))
 
     def message_failed(self, msg, error) -> None:
         msg_id = self._msg_ids.pop(id(msg))
@@ -249,9 +254,10 @@ class Recorder(runtime.Observer):
     # Inference and runs ------------------------------------------------------
     def svi_step(self, step: int, loss: float, params: dict, grad_norms: dict) -> None:
         # Every element of each parameter (up to a size): the monitor plots and exports them all.
+        watched = {} if self.watch is None else self.watch.step_ended(float(loss))
         self.emit("svi_step", step=step, loss=summarize(float(loss)),
                   params={name: summarize_param(value) for name, value in params.items()},
-                  grad_norms={name: summarize(float(norm)) for name, norm in grad_norms.items()})
+                  grad_norms={name: summarize(float(norm)) for name, norm in grad_norms.items()}, **watched)
         self._stepped()
 
     def loss(self, elbo: str, value: Optional[float], model=None, guide=None, args: tuple = (),

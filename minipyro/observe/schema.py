@@ -23,6 +23,7 @@ NAT = lambda value: type(value) is int and value >= 0  # noqa: E731  (ids, posit
 NUMBER = _of(int, float)
 STR_OR_NONE, INT_OR_NONE = _of(str, type(None)), _of(int, type(None))
 DICT, LIST = _of(dict), _of(list)
+NUMBER_OR_TEXT = _of(int, float, str)  # a float JSON cannot carry is "nan", "inf" or "-inf"
 
 
 def list_of(check):
@@ -109,8 +110,11 @@ OPTIONAL = {
     "msg_start": {"frames": FRAMES, "locals": DICT},
     "line": {"frames": FRAMES, "locals": DICT},
     "default": {"action": STR_OR_NONE, "changes": _changes},
-    "msg_end": {"fn": ANY},
+    "msg_end": {"fn": ANY, "plates": list_of(record(plate=STR, dim=INT_OR_NONE, size=INT_OR_NONE)), "log_prob_sum": NUMBER_OR_TEXT, "cause": record(dist=STR, bad_args=DICT, params=NAMES),
+                "support_outside": record(guide=STR, model=STR), "infer": DICT},
     "structure": {"deterministic_relations": RELATIONS, "site_plates": dict_of(NAMES)},
+    "svi_step": {"site_elbo": dict_of(NUMBER_OR_TEXT),
+                 "nonfinite_site": record(site=STR, what=STR, value=NUMBER_OR_TEXT, cause=DICT)},
     "error": {"msg_id": INT_OR_NONE, "step": INT_OR_NONE, "folded": NAT, "sources": dict_of(STR)},
 }
 # A kind the event table gains later is still read (its fields unchecked) rather than refused.

@@ -7,6 +7,10 @@ A breakpoint is a dict of criteria, all of which must hold:
 - ``handler``: a handler class name (``"plate"``): the message reaching that
   handler (``process``), or the handler being entered;
 - ``error``: ``True`` pauses at ``error`` events;
+- ``nonfinite``: ``True`` pauses once, at the first step that made a NaN or an infinity: a
+  ``process``/``postprocess`` that set a non-finite value, a ``default`` that sampled one, or a
+  ``msg_end`` whose value or (NaN watch) log-density is not finite, or an ``svi_step`` whose loss
+  is not (its sites unrecorded);
 - ``line``: ``"FILE:LINE"`` (FILE as the events carry it, an absolute path): the events whose
   ``source`` is that line, and no others: the sites called there (``msg_start``) and the enter
   and exit of a handler entered there (``handler_enter``, ``handler_exit``, e.g. a ``with plate``);
@@ -25,6 +29,8 @@ from __future__ import annotations
 import ast
 import fnmatch
 import operator
+
+from ..observe.problems import is_non_finite
 
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
             ast.Gt: operator.gt, ast.GtE: operator.ge, ast.In: lambda a, b: a in b,
@@ -135,7 +141,7 @@ class Breakpoint:
     def __init__(self, spec: dict, index: int = 0):
         if not isinstance(spec, dict):
             raise BreakpointError(f"a breakpoint is a dict of criteria, got {spec!r}")
-        unknown = set(spec) - {"site", "type", "handler", "error", "condition", "line", "id"}
+        unknown = set(spec) - {"site", "type", "handler", "error", "nonfinite", "condition", "line", "id"}
         if unknown:
             raise BreakpointError(f"unknown breakpoint criteria: {', '.join(sorted(unknown))}")
         if not set(spec) - {"id"}:
@@ -148,6 +154,8 @@ class Breakpoint:
         self.type = spec.get("type")
         self.handler = spec.get("handler")
         self.error = bool(spec.get("error"))
+        self.nonfinite = bool(spec.get("nonfinite"))
+        self.fired = False  # a nonfinite breakpoint pauses at the first only
         self.line = check_line(spec["line"]) if "line" in spec else None
         self.condition = compile_condition(spec["condition"]) if spec.get("condition") else None
 
@@ -160,6 +168,11 @@ class Breakpoint:
         kind = event["kind"]
         if self.error:
             return kind == "error"
+        if self.nonfinite:
+            if self.fired or not makes_non_finite(event):
+                return False
+            self.fired = True
+            return True
         if self.line is not None:
             if not self._at_line(event):
                 return False
@@ -195,6 +208,22 @@ class Breakpoint:
         if kind == "msg_start":
             return self.handler is None
         return not (self.site or self.type) and self.handler in (None, event["handler"])
+
+
+def makes_non_finite(event: dict) -> bool:
+    """Whether this step made a NaN or an infinity (see ``nonfinite`` above)."""
+    kind = event["kind"]
+    if kind == "default":
+        return is_non_finite(event.get("value"))
+    if kind in ("process", "postprocess"):
+        after = (event.get("changes") or {}).get("value")
+        return isinstance(after, list) and len(after) == 2 and is_non_finite(after[1])
+    if kind == "svi_step":  # a step whose sites went unrecorded: where its non-finite loss showed
+        return is_non_finite(event.get("loss"))
+    if kind == "msg_end":
+        return is_non_finite(event.get("log_prob_sum")) or (event.get("type") == "sample"
+                                                              and is_non_finite(event.get("value")))
+    return False
 
 
 def compile_breakpoints(specs) -> list[Breakpoint]:

@@ -287,10 +287,11 @@ class RunnerController:
 
     def run(self, file, entry: str = "trace", seed: int = 0, svi: Optional[dict] = None,
             detail: str = "steps", breakpoints: Optional[list] = None, start_paused: bool = False,
-            engine: Optional[str] = None, args: Optional[list] = None) -> None:
+            engine: Optional[str] = None, args: Optional[list] = None, watch: bool = False) -> None:
         """Start a run (starting the child first if needed). Events arrive at ``on_event``.
         ``engine``: "minipyro" or "pyro"; by default the file's own imports choose. ``args``:
-        a script's arguments (entry ``script``)."""
+        a script's arguments (entry ``script``). ``watch``: the NaN watch (observe/watch.py) on,
+        and every SVI step observed."""
         if self.state in ("running", "paused"):
             raise ControllerError("a run is under way; stop it first")
         self.start()
@@ -302,7 +303,7 @@ class RunnerController:
         self._send({"cmd": "run", "file": str(Path(file).resolve()), "entry": entry, "seed": seed,
                     "svi": svi or {}, "detail": detail, "breakpoints": breakpoints or [],
                     "start_paused": start_paused, "engine": engine, "memory_limit": int(self.memory_limit),
-                    "args": list(args or [])},
+                    "args": list(args or []), "watch": bool(watch)},
                    self._run_id)
 
     def _resume(self, name: str) -> None:

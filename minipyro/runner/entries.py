@@ -98,6 +98,10 @@ def _between_steps(recorder):
     from .. import runtime
 
     class SviObserver(runtime.Observer):
+        def message_end(self, msg):
+            if recorder.watch is not None:  # the lazy NaN watch keeps the step's sites
+                recorder.watch.message_end(msg)
+
         def svi_step(self, step, loss, params, grad_norms):
             recorder.svi_step(step, loss, params, grad_norms)
 
@@ -148,6 +152,10 @@ def _trace_entry(model_file, recorder, engine, observed_run: bool = True) -> Non
 def _svi_entry(model_file, settings: dict, recorder, commands: Commands, engine) -> None:
     from ..observe.recorder import observe_engines
 
+    if model_file.guide is None and recorder.watch is not None:  # a check of a model alone: one trace
+        recorder.emit("output", stream="runner", text="no guide: the model is traced once\n")
+        _trace_entry(model_file, recorder, engine)
+        return
     if model_file.guide is None:
         raise ValueError(f"{model_file.path}: SVI needs a function named 'guide'")
     # Nothing runs before the first step that a plain script would not run: the first step,
@@ -156,7 +164,8 @@ def _svi_entry(model_file, settings: dict, recorder, commands: Commands, engine)
     between_steps = _between_steps(recorder)
     detail = recorder.detail
     for step in range(1, int(settings["steps"]) + 1):
-        observer = recorder if step == 1 else between_steps
+        # With the eager NaN watch every step is seen: a NaN may start at any of them.
+        observer = recorder if step == 1 or (recorder.watch is not None and recorder.watch.eager) else between_steps
         if commands.capture_requested:  # this step in full, for the debugger panels
             commands.capture_requested = False
             recorder.emit("output", stream="runner", text=f"capturing SVI step {step}\n")
@@ -233,6 +242,12 @@ def run(command: dict, channel: Channel, commands: Commands, fd_output: dict, ca
     # A script runs at svi detail after its first step (which is seen at the run's detail).
     recorder = _run_recorder("svi" if entry == "script" else detail, channel, commands, debugger, file, memory_limit,
                              first_step=detail if entry == "script" else None)
+    if entry in ("trace", "svi"):
+        from ..observe.watch import NanWatch
+
+        # Eager (every site's log-density at its end) when asked; else lazy, for every SVI run.
+        eager = bool(command.get("watch") or (command.get("svi") or {}).get("site_elbo"))
+        recorder.watch = NanWatch(guide_first=entry != "trace", eager=eager) if eager or entry == "svi" else None
     line_tracer = LineTracer(recorder, debugger)
     if entry == "script":  # every site while debugged, only its losses otherwise
         recorder.debug_detail = DebugDetail(recorder, debugger, commands, detail)

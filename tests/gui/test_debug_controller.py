@@ -61,12 +61,12 @@ def test_running_asks_for_a_paused_trace_or_a_streaming_svi():
     name, args, kwargs = runner.commands[-1]
     assert (name, args) == ("run", ("/m/model.py",))
     assert kwargs == {"entry": "trace", "breakpoints": [{"site": "obs"}], "start_paused": True, "detail": "steps",
-                      "svi": None, "seed": 0}
+                      "svi": None, "seed": 0, "watch": True}  # a trace runs with the NaN watch
     assert not debug.run("/m/model.py", "svi")  # one run at a time
     runner.state = "finished"
     debug.run("/m/model.py", "svi", svi_settings={"steps": 5}, seed=7)
     assert runner.commands[-1][2]["start_paused"] is False and runner.commands[-1][2]["detail"] == "sites"
-    assert runner.commands[-1][2]["seed"] == 7
+    assert runner.commands[-1][2]["seed"] == 7 and runner.commands[-1][2]["watch"] is False
 
 
 def test_travelling_steps_stop_where_the_runner_would_without_commands():

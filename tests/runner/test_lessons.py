@@ -112,3 +112,25 @@ def test_coin_beta_has_the_flips_and_the_prior_its_lesson_states():
     (data,) = example.args
     assert (len(data), int(data.sum())) == (flips, heads)
     assert f"Beta({prior[0]}, {prior[1]})" in example.path.read_text()
+
+
+def test_debugging_a_nan_finds_what_its_lesson_says(controller, tmp_path):
+    from minipyro.runner.check_cli import find_problems
+
+    text = lesson_text("debugging_a_nan")
+    path = next(e for e in EXAMPLES if e.stem == "debugging_a_nan")
+    claim = re.search(r"The Problems panel names it: (log_prob of 'obs' is NaN at step (\d+): Normal scale = "
+                      r"(-[\d.]+), from param 'noise')", text)
+    step = int(claim.group(2))
+    assert f"at step {step} (seed 0)" in text
+    problems, _, events = find_problems(path, step + 2, controller=controller)
+    assert [(p.kind, p.site, p.step) for p in problems] == [("nan", "obs", step)]
+    assert problems[0].message.startswith(claim.group(1))
+    noise = [e["params"]["noise"]["preview"] for e in events if e["kind"] == "svi_step"]
+    before, after = re.search(r"Step (\d+) takes ``param\(\"noise\"\)`` from ([\d.]+) to just below zero", text) \
+        .group(1, 2)
+    assert int(before) == step - 1 and round(noise[step - 3], 3) == float(after) and -0.01 < noise[step - 2] < 0
+    fixed = tmp_path / "fixed.py"
+    fixed.write_text(path.read_text() + "\nmodel = fixed_model\n")
+    problems, status, _ = find_problems(fixed, 40, controller=controller)
+    assert status == "ok" and problems == []

@@ -591,7 +591,10 @@ class GraphPanel(QWidget):
     # Following the session -------------------------------------------------------
     def _on_step(self, step: int):
         state = self.session.state_at(step) if step >= 0 else None
-        current = state.message.name if state and state.message else None
+        self.mark_site(state.message.name if state and state.message else None)
+
+    def mark_site(self, current) -> None:
+        """Highlight the site named ``current`` (model and guide), as the current step's is."""
         held = {which: self.holder.get(which, {}).get(current) for which in ("model", "guide")}
         now = [self.nodes[(which, node)] for which, node in held.items() if (which, node) in self.nodes]
         for item in self._highlighted:

@@ -19,6 +19,19 @@ class InspectorPanel(TitledTablePanel):
     def __init__(self, session, parent=None):
         super().__init__(session, "No message at this step", "field", parent)
         self.table.setWordWrap(True)
+        self.problem = None  # the problem travelled to from the Problems panel, shown at its step
+        session.sig_reset.connect(lambda: setattr(self, "problem", None))
+
+    def show_problem(self, problem) -> None:
+        """Show ``problem`` at its step: its message first, the offending field highlighted."""
+        self.problem = problem
+        if self.session.current == problem.seq:
+            self._on_step(problem.seq)
+
+    def problem_rows(self) -> list:
+        """The rows marked as the problem's (tests read this): field names."""
+        return [self.table.item(r, 0).text() for r in range(self.table.rowCount())
+                if self.table.item(r, 0).data(Qt.UserRole + 1)]
 
     def rows(self) -> dict:
         """field -> text shown (tests read this)."""
@@ -45,6 +58,8 @@ class InspectorPanel(TitledTablePanel):
         self.title.setProperty("message", None if message is None else message.name)
         if message is None:
             self.title.setText("No message at this step")
+            if self.problem is not None and self.problem.seq == step:
+                self._add_problem_rows(self.problem, colors())
             return
         handler = ""
         if message.phase in ("process", "postprocess") and message.position is not None:
@@ -76,6 +91,42 @@ class InspectorPanel(TitledTablePanel):
             self.table.setItem(row, 0, name)
             self.table.setItem(row, 1, item)
         self.table.resizeRowsToContents()
+        if self.problem is not None and self.problem.seq == step:
+            self._add_problem_rows(self.problem, palette)
         first_changed = next((r for r in range(self.table.rowCount()) if self.table.item(r, 0).data(Qt.UserRole)), None)
         if first_changed is not None:
             self.table.scrollToItem(self.table.item(first_changed, 0))
+
+    def _add_problem_rows(self, problem, palette) -> None:
+        """The problem's own row on top, and its offending field (added if the message has none)."""
+        offending = problem.offending
+        rows = {self.table.item(r, 0).text(): r for r in range(self.table.rowCount())}
+        if offending and offending not in rows:
+            self._insert_row(0, offending, _offending_value(self.session.events[problem.seq], offending))
+        self._insert_row(0, f"problem: {problem.kind}", problem.message)
+        for r in range(self.table.rowCount()):
+            name = self.table.item(r, 0)
+            if name.text() in (offending, f"problem: {problem.kind}"):
+                name.setData(Qt.UserRole + 1, True)
+                for cell in (name, self.table.item(r, 1)):  # the error colour, which passes on panels
+                    cell.setForeground(QBrush(palette["error"]))
+                    font = cell.font()
+                    font.setBold(True)
+                    cell.setFont(font)
+        self.table.resizeRowsToContents()
+        self.table.scrollToTop()
+
+    def _insert_row(self, row: int, key: str, shown: str) -> None:
+        self.table.insertRow(row)
+        item = QTableWidgetItem(shown)
+        item.setToolTip(shown)
+        self.table.setItem(row, 0, QTableWidgetItem(key))
+        self.table.setItem(row, 1, item)
+
+
+def _offending_value(event: dict, field: str) -> str:
+    """The offending field as the problem's event carries it (log_prob_sum for a log_prob)."""
+    value = event.get("log_prob_sum" if field == "log_prob" and "log_prob_sum" in event else field)
+    if field == "log_prob" and isinstance(event.get("log_prob"), dict) and "log_prob_sum" not in event:
+        value = event["log_prob"]
+    return text.value(value, long=True)

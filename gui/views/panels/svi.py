@@ -20,6 +20,7 @@ from ...models import text
 from ...models.smoothing import robust_range
 from ...models.svi_runs import SviRun, SviRuns
 from ..palette import colors
+from .svi_sites import SiteElboView
 from .svi_plots import Legend, ReadableLogAxis, element_colour, nearest, readout_html, run_colour
 from ..rows_model import RowsModel
 
@@ -100,6 +101,10 @@ class SviPanel(QWidget):
         lower.addWidget(_beside(self.param_view, self.param_legend))
         lower.addWidget(_beside(self.grad_view, self.grad_legend))
         self.plots.addWidget(lower)
+        self.site_elbo = SiteElboView()  # shown for a run that sends per-site ELBO terms
+        self.plots.addWidget(self.site_elbo)
+        self.site_elbo.setVisible(False)
+        self.plots.setStretchFactor(2, 2)
         self.plots.setStretchFactor(0, 3)
         self.plots.setStretchFactor(1, 2)
 
@@ -141,6 +146,9 @@ class SviPanel(QWidget):
         self.script_args.setPlaceholderText("e.g. --num-steps 100 --lr 0.01")
         self.script_args.setToolTip("The script's command line (as after `python SCRIPT.py`), remembered for this file")
         self.script_args.returnPressed.connect(self._on_run)
+        self.per_site_elbo = QCheckBox("per-site ELBO")
+        self.per_site_elbo.setToolTip("Send each site's log p - log q at every step (watches every step's "
+                                      "sites: slower), plotted with its variance across steps")
         tab = QWidget()
         form = self.settings_form = QFormLayout(tab)
         form.addRow("arguments", self.script_args)
@@ -148,6 +156,7 @@ class SviPanel(QWidget):
                               ("ELBO", self.elbo), ("seed", self.seed)):
             form.addRow(label, widget)
         form.addRow(self.stop_on_nonfinite)
+        form.addRow(self.per_site_elbo)
         self.show_script(False)
         return tab
 
@@ -156,7 +165,7 @@ class SviPanel(QWidget):
         model file's are the SVI settings the Studio runs it with."""
         self.script_args.setText(args)
         self.settings_form.setRowVisible(self.script_args, is_script)
-        for widget in (self.steps, self.lr, self.optimizer, self.elbo, self.stop_on_nonfinite):
+        for widget in (self.steps, self.lr, self.optimizer, self.elbo, self.stop_on_nonfinite, self.per_site_elbo):
             self.settings_form.setRowVisible(widget, not is_script)
         self.run_button.setText("Run script" if is_script else "Run SVI")
 
@@ -229,7 +238,7 @@ class SviPanel(QWidget):
 
     def apply_theme(self) -> None:
         palette = colors()
-        for view in (self.loss_view, self.param_view, self.grad_view):
+        for view in (self.loss_view, self.param_view, self.grad_view, self.site_elbo.plot_view):
             view.setBackground(palette["panel"])
         self._style_plots()
         self._layout = None  # make the curves again
@@ -253,7 +262,7 @@ class SviPanel(QWidget):
         palette = colors()
         font = QFont()
         font.setPointSizeF(self.text_size)
-        for plot in (self.loss_plot, self.param_plot, self.grad_plot):
+        for plot in (self.loss_plot, self.param_plot, self.grad_plot, self.site_elbo.plot):
             for axis in ("left", "bottom"):
                 item = plot.getAxis(axis)
                 item.setPen(palette["muted"])
@@ -279,11 +288,12 @@ class SviPanel(QWidget):
         self.lr.setValue(_setting(settings, "lr", float))
         self.optimizer.setCurrentText(_setting(settings, "optimizer", str))
         self.elbo.setCurrentText(_setting(settings, "elbo", str))
+        self.per_site_elbo.setChecked(settings.get("site_elbo") is True)
 
     def settings(self) -> dict:
         return {"steps": self.steps.value(), "lr": self.lr.value(), "optimizer": self.optimizer.currentText(),
                 "elbo": self.elbo.currentText(), "stop_on_nonfinite": self.stop_on_nonfinite.isChecked(),
-                "seed": self.seed.value()}
+                "seed": self.seed.value(), **({"site_elbo": True} if self.per_site_elbo.isChecked() else {})}
 
     def _on_run(self):
         self.sigRun.emit(self.settings())
@@ -421,6 +431,7 @@ class SviPanel(QWidget):
             self._redraw_losses(by_time)
             self._update_status()
             self._fill_param_table()
+            self._show_site_elbo()
             return
         table, series_of = ((self._param_curves, lambda run, key: run.params.get(key)) if part == "params" else
                             (self._grad_curves, lambda run, key: run.grad_norms.get(key)))
@@ -429,6 +440,13 @@ class SviPanel(QWidget):
             series = series_of(run, key)
             if series is not None and len(run):
                 item.setData(run.x(by_time)[: series.size], series.values)
+
+    def _show_site_elbo(self) -> None:
+        hidden = self.site_elbo.isHidden()
+        self.site_elbo.show_run(self.model.shown)
+        if hidden and not self.site_elbo.isHidden():  # room for it, once, when it first appears
+            total = sum(self.plots.sizes())
+            self.plots.setSizes([total * 3 // 8, total // 4, total * 3 // 8])
 
     def _redraw_losses(self, by_time: bool) -> None:
         weight = self.smoothing_weight()

@@ -1,0 +1,129 @@
+"""``python main.py check FILE.py``: run a model and its guide and report what is wrong.
+
+As ``flutter doctor`` or a linter: the model file runs in the runner's child (a trace's worth of
+sites, then N SVI steps, every step observed at ``sites`` detail with the NaN watch on), and
+:class:`~minipyro.observe.problems.ProblemFinder` reads the events. Each problem is printed once
+per kind and site: kind, site, step, the user's ``file:line``, its cause and its fix. ``--json``
+prints them as a list of ``{"kind", "site", "step", "source", "message"}``. Hints (a loop of
+sites a plate would vectorise) are printed too, and join the JSON with ``--hints``; they never
+change the exit status. A file may declare the problems it has on purpose (a lesson about a
+NaN), as a linter's ``noqa`` does: ``expected_problems = [{"kind": "nan", "site": "obs"}]``,
+read without executing the file; those are printed as expected and count as none.
+
+Exit status: 0 when no problem was found, 1 when some were (or the file could not run), 2 for
+a wrong argument, 130 when stopped by Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+from pathlib import Path
+
+from ..observe.problems import ProblemFinder
+from ..observe.shapes_at import format_rows, partial_trace_rows
+from .cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, check_model_file, positive_int, seed_int
+from .controller import DEFAULT_MEMORY_LIMIT, ControllerError, RunnerController
+from .modelfile import ENGINES
+
+DEFAULT_STEPS = 20
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="a model file (defines model and guide)")
+    parser.add_argument("--svi-steps", type=positive_int, default=DEFAULT_STEPS, metavar="N",
+                        help=f"SVI steps to watch (default {DEFAULT_STEPS})")
+    parser.add_argument("--seed", type=seed_int, default=0, help="random seed, 0 to 2**32-1 (default 0)")
+    parser.add_argument("--engine", choices=ENGINES,
+                        help="minipyro or pyro (default: a file that imports pyro runs on Pyro, others on minipyro)")
+    parser.add_argument("--json", action="store_true",
+                        help='print a JSON list of {"kind", "site", "step", "source", "message"}')
+    parser.add_argument("--hints", action="store_true", help="with --json: include hints (kind loop)")
+
+
+def find_problems(path: Path, steps: int, seed: int = 0, engine=None, on_output=None, controller=None) -> tuple:
+    """(problems, status of the run, its events) for the model file at ``path``, run in the
+    runner's child (``controller``'s, which is left running, or a new one's)."""
+
+    def on_event(event: dict) -> None:
+        if event["kind"] == "output" and event.get("stream") != "runner":
+            on_output(event)
+
+    own = controller is None
+    if own:
+        controller = RunnerController(on_event=on_event if on_output else None, memory_limit=DEFAULT_MEMORY_LIMIT)
+    try:
+        controller.run(path, entry="svi", seed=seed, svi={"steps": steps, "stop_on_nonfinite": True}, detail="sites",
+                       engine=engine, watch=True)
+        while not controller.wait_until("finished", "dead", timeout=0.2):
+            pass
+    finally:
+        if own:
+            controller.close()
+    return ProblemFinder().feed_all(controller.events), controller.status, controller.events
+
+
+def expected_problems(path: Path) -> list:
+    """The file's literal ``expected_problems`` (kind, site) pairs, read with ``ast``, never run."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "expected_problems" for t in node.targets):
+            try:
+                declared = ast.literal_eval(node.value)
+            except ValueError:
+                return []
+            return [(item.get("kind"), item.get("site")) for item in declared if isinstance(item, dict)] \
+                if isinstance(declared, list) else []
+    return []
+
+
+def format_problem(problem, expected: bool = False) -> str:
+    where = f"{problem.source}: " if problem.source else ""
+    site = f" '{problem.site}'" if problem.site else ""
+    label = "hint" if problem.is_hint else problem.kind
+    label = f"expected {label}" if expected else label
+    return f"{where}{label}{site} (step {problem.step}): {problem.message}"
+
+
+def main(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> int:
+    path = Path(options.file)
+    problem = check_model_file(path)
+    if problem:
+        stderr.write(f"minipyro-studio: {problem}\n")
+        return EXIT_FAILED
+    try:
+        problems, status, events = find_problems(path, options.svi_steps, options.seed, options.engine,
+                                         on_output=lambda event: stderr.write(event["text"]))
+    except KeyboardInterrupt:
+        stderr.write("\nminipyro-studio: stopped by you (Ctrl+C).\n")
+        return EXIT_INTERRUPTED
+    except ControllerError as error:
+        stderr.write(f"minipyro-studio: {error}\n")
+        return EXIT_FAILED
+    declared = expected_problems(path)
+    expected = [p for p in problems if (p.kind, p.site) in declared]
+    found = [p for p in problems if not p.is_hint and p not in expected]
+    if options.json:
+        shown = [p for p in problems if p not in expected and (options.hints or not p.is_hint)]
+        stdout.write(json.dumps([p.to_json() for p in shown], indent=2) + "\n")
+    else:
+        for p in problems:
+            stdout.write(format_problem(p, p in expected) + "\n")
+            if p.kind == "shape" or (p.kind == "error" and "shape" in p.message.lower()):
+                rows = partial_trace_rows(events, p)
+                if rows:
+                    up_to = f"'{p.site}'" if p.site else "the error"
+                    stdout.write(f"  the sites of step {p.step} up to {up_to}:\n{format_rows(rows)}\n")
+        steps = f"{options.svi_steps} SVI step{'s' if options.svi_steps > 1 else ''}"
+        summary = f"{len(found)} problem{'' if len(found) == 1 else 's'}" if found else "no problems"
+        more = f" ({len(expected)} expected, as the file declares)" if expected else ""
+        stdout.write(f"{path}: {summary} found in {steps}{more}.\n")
+    if status not in ("ok", "error"):
+        stderr.write(f"minipyro-studio: {path}: the run ended with status '{status}'\n")
+        return EXIT_FAILED
+    return EXIT_FAILED if found or (status != "ok" and not expected) else EXIT_OK

@@ -1,0 +1,148 @@
+"""``main.py check``: each kind of problem found at its site, on both engines, and no false alarm
+on the lessons (their own models, run as the check runs them)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from minipyro.runner.check_cli import expected_problems, find_problems
+from minipyro.runner.controller import RunnerController
+from resources import LESSON_ORDER, examples_dir
+
+FIXTURES = Path(__file__).parent / "models" / "problems"
+ROOT = Path(__file__).resolve().parents[2]
+ENGINES = ("minipyro", "pyro")
+
+
+@pytest.fixture(scope="module")
+def controller():
+    controller = RunnerController()
+    yield controller
+    controller.close()
+
+
+def fixture_for(name: str, engine: str, tmp_path: Path) -> Path:
+    """The fixture model written for ``engine`` (``import minipyro as pyro`` or ``import pyro``)."""
+    path = tmp_path / f"{name}_{engine}.py"
+    path.write_text((FIXTURES / f"{name}.py").read_text().replace("import ENGINE as pyro", f"import {engine} as pyro"))
+    return path
+
+
+def check(name, engine, tmp_path, controller, steps=5):
+    problems, _, _ = find_problems(fixture_for(name, engine, tmp_path), steps, engine=engine, controller=controller)
+    return problems
+
+
+def kinds_at(problems) -> set:
+    return {(p.kind, p.site) for p in problems}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_silent_nan_names_the_site_the_argument_and_the_param(engine, tmp_path, controller):
+    problems = check("silent_nan", engine, tmp_path, controller)
+    nan = [p for p in problems if p.kind == "nan"]
+    assert [(p.site, p.step) for p in nan] == [("obs", 2)]
+    assert "Normal scale = -0.2" in nan[0].message and "from param 'noise'" in nan[0].message
+    assert "Validation is off" in nan[0].message
+    assert nan[0].source.endswith(":18")  # the line of pyro.sample("obs", ...)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_column_observation_in_a_plate_is_a_shape_problem_naming_the_dim(engine, tmp_path, controller):
+    problems = check("column_obs", engine, tmp_path, controller)
+    shape = [p for p in problems if p.kind == "shape"]
+    assert [p.site for p in shape] == ["obs"]
+    assert shape[0].details["dim"] == -2 and shape[0].details["shape"] == [6, 6]
+    assert "(6, 1) broadcasts" in shape[0].message and "'data' (dim -1, size 6)" in shape[0].message
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_forgotten_latent_and_an_extra_guide_site(engine, tmp_path, controller):
+    problems = check("forgotten_latent", engine, tmp_path, controller)
+    assert {("missing_in_guide", "scale"), ("missing_in_model", "lcoation")} <= kinds_at(problems)
+    assert not [p for p in problems if p.kind == "missing_in_guide" and p.site != "scale"]
+    missing = next(p for p in problems if p.kind == "missing_in_guide")
+    assert missing.source.endswith(":14")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_real_line_guide_for_a_positive_latent(engine, tmp_path, controller):
+    problems = check("real_guide_positive", engine, tmp_path, controller)
+    support = [p for p in problems if p.kind == "support"]
+    assert [p.site for p in support] == ["rate"]
+    assert "the real line" in support[0].message and "x >= 0" in support[0].message
+    assert support[0].source.endswith(":19")  # the guide's line
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_exception_at_a_site(engine, tmp_path, controller):
+    problems = check("raises", engine, tmp_path, controller)
+    errors = [p for p in problems if p.kind == "error"]
+    assert len(errors) == 1 and errors[0].source.endswith(":12") and errors[0].step == 1
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_nan_only_in_the_backward_pass_names_the_param_and_its_sites(engine, tmp_path, controller):
+    problems = check("backward_nan", engine, tmp_path, controller)
+    nan = [p for p in problems if p.kind == "nan"]
+    assert [(p.site, p.step, p.offending) for p in nan] == [("width", 1, "grad_norms")]
+    assert "backward pass" in nan[0].message and "'x'" in nan[0].message
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_loop_of_sites_is_a_hint_not_a_problem(engine, tmp_path, controller):
+    problems = check("loop_sites", engine, tmp_path, controller)
+    assert [(p.kind, p.site, p.is_hint) for p in problems] == [("loop", "flip_i", True)]
+
+
+@pytest.mark.parametrize("lesson", LESSON_ORDER)
+def test_no_false_alarm_on_a_lesson(lesson, controller):
+    path = examples_dir() / f"{lesson}.py"
+    problems, status, _ = find_problems(path, 3, controller=controller)
+    assert status == "ok"
+    declared = expected_problems(path)  # the NaN lesson's NaN, after step 3
+    assert [p.to_json() for p in problems if not p.is_hint and (p.kind, p.site) not in declared] == []
+
+
+CORRECT_MODELS = ("seed_svi", "pyro_autonormal", "pyro_markov_hmm", "pyro_tracegraph", "pyroapi_model", "coin_loop",
+                  "three_handlers", "chatty", "imports_neighbour")
+
+
+@pytest.mark.parametrize("name", CORRECT_MODELS)
+def test_no_false_alarm_on_the_tests_correct_models(name, controller):
+    problems, status, _ = find_problems(Path(__file__).parent / "models" / f"{name}.py", 3, controller=controller)
+    assert status == "ok" and [p.to_json() for p in problems if not p.is_hint] == []
+
+
+def test_a_file_declares_the_problems_it_has_on_purpose(tmp_path):
+    lesson = examples_dir() / "debugging_a_nan.py"
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", str(lesson), "--json"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert (done.returncode, json.loads(done.stdout)) == (0, [])
+    undeclared = tmp_path / "undeclared.py"
+    undeclared.write_text(lesson.read_text().replace("expected_problems = ", "_declared = "))
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", str(undeclared), "--json"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 1 and [(p["kind"], p["site"]) for p in json.loads(done.stdout)] == [("nan", "obs")]
+
+
+def test_the_command_prints_json_and_exits_1_on_problems_0_when_clean(tmp_path):
+    path = fixture_for("column_obs", "minipyro", tmp_path)
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", str(path), "--svi-steps", "2", "--json"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 1
+    found = json.loads(done.stdout)
+    assert {"kind": "shape", "site": "obs"}.items() <= found[0].items()
+    assert set(found[0]) == {"kind", "site", "step", "source", "message"}
+    clean = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", str(examples_dir() / "normal_normal.py"),
+                            "--svi-steps", "2", "--json"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert (clean.returncode, json.loads(clean.stdout)) == (0, [])
+
+
+def test_usage_errors_exit_2():
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", "x.py", "--svi-steps", "0"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 2 and "usage:" in done.stderr
