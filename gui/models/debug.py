@@ -41,6 +41,7 @@ class DebugController:
         self.following = True
         self._capture_from: Optional[int] = None  # where to look for the captured step's note
         self.breakpoints = Breakpoints()
+        self._tolerates_nonfinite = False  # this run goes on past a NaN loss, by the user's SVI setting
         self.reason = ""  # why the current step is where it is, in words, for the status bar
         self.breakpoints.sig_changed.connect(self._send_breakpoints)
         self.sig_changed = Signal()
@@ -97,8 +98,10 @@ class DebugController:
         self.follower = None
         self.session.reset(str(file))
         paused = entry == "trace" if start_paused is None else start_paused
+        # An SVI run told to go on past a NaN loss does not pause at it either.
+        self._tolerates_nonfinite = entry == "svi" and not (svi_settings or {}).get("stop_on_nonfinite", True)
         if breakpoints is None:
-            breakpoints = self.breakpoints.specs()
+            breakpoints = self._specs()
         sent = self.runner.command("run", file, entry=entry, breakpoints=list(breakpoints), start_paused=paused,
                                    detail="steps" if entry in ("trace", "script") else "sites", svi=svi_settings,
                                    watch=entry == "trace",  # the NaN watch: every trace, no SVI run
@@ -125,7 +128,11 @@ class DebugController:
             self._command("set_breakpoints", specs)
 
     def _send_breakpoints(self) -> None:
-        self.set_breakpoints(self.breakpoints.specs())
+        self.set_breakpoints(self._specs())
+
+    def _specs(self) -> list:
+        specs = self.breakpoints.specs()
+        return [s for s in specs if not s.get("nonfinite")] if self._tolerates_nonfinite else specs
 
     def _command(self, name: str, *args) -> None:
         self.runner.command(name, *args)

@@ -4,7 +4,7 @@ A script run from the app records its first step at the run's detail, then at ``
 (Pyro's messages pass unobserved, at Pyro's own speed: a training job is watched through its
 losses). A debugger needs the messages back whenever it could stop at one: while a pause is
 pending (it stops inside the next ``apply_stack``), while the user steps, and while any
-breakpoint is set. :class:`DebugDetail` raises the recorder's detail for exactly those times.
+breakpoint other than the first-non-finite one is set. :class:`DebugDetail` raises the recorder's detail for exactly those times.
 
 The detail changes in the model's thread only: from the debugger itself (a step command, a
 breakpoint met), or, for a request that arrives while the script runs unobserved (Pause, a
@@ -30,7 +30,9 @@ class DebugDetail:
 
     def wanted(self) -> bool:
         debugger = self.debugger
-        return self.commands.pause_requested or debugger.mode != "continue" or bool(debugger.breakpoints)
+        # The first-non-finite pause needs no messages: unobserved, it stops at the step's loss.
+        return (self.commands.pause_requested or debugger.mode != "continue"
+                or any(not b.nonfinite for b in debugger.breakpoints))
 
     def update(self) -> None:
         """Set the recorder's detail for what the debugger wants now; in the model's thread."""

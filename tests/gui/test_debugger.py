@@ -149,7 +149,8 @@ def test_a_gutter_breakpoint_pauses_the_run_there(qtbot, window):
     window.open_model(EXAMPLE)
     line = next(n for n, spec in window.source.sites.items() if spec.get("site") == "obs")
     window.source.toggle_breakpoint(line)
-    assert window.debug.breakpoints.specs() == [{"id": 1, "line": f"{window.source.path}:{line}"}]
+    assert window.debug.breakpoints.specs() == [{"id": 1, "line": f"{window.source.path}:{line}"},
+                                                {"id": 0, "nonfinite": True}]  # on by default
     window.run("trace", start_paused=False)
     qtbot.waitUntil(lambda: window.bridge.state == "paused", timeout=30000)
     wait_paused(qtbot, window)
