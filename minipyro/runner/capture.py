@@ -4,7 +4,9 @@ writes to file descriptors 1 and 2 become ``output`` events.
 Output is batched: the lines printed since the last batch become one event per stream, sent at
 the latest ``BATCH_SECONDS`` later, at once when ``BATCH_CHARS`` have gathered, and always before
 the next event of another kind (so the order of prints and sites is kept). A print flood of a
-million lines is then a few hundred events, not a million steps.
+million lines is then a few hundred events, not a million steps. No event carries more than
+``EVENT_CHARS``: a 15 MB line goes as pieces (the next continues the line, as on a terminal),
+so that no reader holds Python's lock for long decoding one event.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .protocol import private_fd
 
 BATCH_SECONDS = 1 / 30
 BATCH_CHARS = 1 << 16
+EVENT_CHARS = 1 << 18
 
 
 def printable(text: str) -> str:
@@ -59,7 +62,9 @@ class CapturedOutput:
         with self._lock:  # held while emitting, so that no event overtakes the output before it
             parts, self._parts, self._size = self._parts, [], 0
             for stream, group in itertools.groupby(parts, key=itemgetter(0)):
-                self.emit(stream, "".join(text for _, text in group))
+                text = "".join(text for _, text in group)
+                for start in range(0, len(text), EVENT_CHARS):
+                    self.emit(stream, text[start:start + EVENT_CHARS])
 
     def _send_periodically(self) -> None:
         while not self._closed.wait(BATCH_SECONDS):

@@ -105,8 +105,9 @@ class RunnerController:
         self.runner_traceback: Optional[str] = None  # the runner's own failure, if it had one
 
     # The child -------------------------------------------------------------------
-    def start(self, timeout: float = 60.0) -> None:
-        """Start the child and wait until it is ready (importing torch takes a moment)."""
+    def start(self, timeout: float = 60.0, wait: bool = True) -> None:
+        """Start the child and wait until it is ready (``wait``); a run does not wait: its
+        command waits in the child's stdin, so that no app freezes while the child starts."""
         if self.process is not None and self.process.poll() is None:
             return
         env = dict(os.environ)
@@ -124,6 +125,8 @@ class RunnerController:
         self._stderr_reader = threading.Thread(target=self._read_stderr, args=(process,), name="runner-stderr",
                                                daemon=True)
         self._stderr_reader.start()
+        if not wait:
+            return
         if not self.wait_until("idle", "dead", timeout=timeout):
             self.kill()
             raise ControllerError(f"the runner did not start within {timeout} s")
@@ -169,7 +172,7 @@ class RunnerController:
     def _control(self, message: dict) -> None:
         name = message["control"]
         with self._changed:
-            if name == "ready":
+            if name == "ready" and self.state == "starting":  # not a run sent before it was ready
                 self.state = "idle"
             elif name == "paused":
                 self.state, self.paused_seq = "paused", message.get("seq")
@@ -294,17 +297,28 @@ class RunnerController:
         and every SVI step observed."""
         if self.state in ("running", "paused"):
             raise ControllerError("a run is under way; stop it first")
-        self.start()
+        self.start(wait=False)
         with self._changed:
+            died_starting = self.state == "dead"
             self.events, self.status, self.paused_seq = [], None, None
             self.state = "running"
             self._stop_requested = False
             self._run_id = next(self._command_ids)  # the id the run command is sent with
-        self._send({"cmd": "run", "file": str(Path(file).resolve()), "entry": entry, "seed": seed,
-                    "svi": svi or {}, "detail": detail, "breakpoints": breakpoints or [],
-                    "start_paused": start_paused, "engine": engine, "memory_limit": int(self.memory_limit),
-                    "args": list(args or []), "watch": bool(watch)},
-                   self._run_id)
+        if died_starting:  # gone before the run began, so its reader reported nothing
+            self._stderr_reader.join(LAST_WORDS_WAIT)
+            self._report_crash(self.process.returncode)
+            self._set_state("dead")
+            return
+        try:
+            self._send({"cmd": "run", "file": str(Path(file).resolve()), "entry": entry, "seed": seed,
+                        "svi": svi or {}, "detail": detail, "breakpoints": breakpoints or [],
+                        "start_paused": start_paused, "engine": engine, "memory_limit": int(self.memory_limit),
+                        "args": list(args or []), "watch": bool(watch)},
+                       self._run_id)
+        except ControllerError:
+            if self.process.poll() is None:
+                raise
+            # It died while starting: its reader reports the crash, with its last words.
 
     def _resume(self, name: str) -> None:
         with self._changed:

@@ -204,6 +204,34 @@ def test_the_runners_own_failure_reaches_the_controller_with_its_traceback(tmp_p
     assert controller.status == "crashed" and "RuntimeError" in controller.runner_traceback
 
 
+def test_a_run_does_not_wait_for_the_child_to_start(tmp_path):
+    """The app's Run button must not freeze while the child imports: the command waits in the
+    child's stdin, and the "ready" that comes after it does not make the run look idle."""
+    controller = RunnerController()
+    try:
+        controller.run(model_file(tmp_path, "print('ran')\ndef model():\n    minipyro.sample('x', Normal(0., 1.))\n"),
+                       entry="trace")
+        assert controller.state == "running"  # at once, not "starting" nor "idle"
+        assert controller.wait_until("finished", "dead", timeout=60)
+        assert controller.status == "ok" and outputs(controller.events) == "ran\n"
+    finally:
+        controller.close()
+
+
+def test_a_child_that_cannot_start_is_a_crashed_run_with_its_last_words(tmp_path):
+    python = tmp_path / "python"
+    python.write_text("#!/bin/sh\necho 'cannot start: no torch here' >&2\nexit 3\n")
+    python.chmod(0o755)
+    controller = RunnerController(python=str(python))
+    try:
+        events = run(controller, model_file(tmp_path, "def model():\n    pass\n"))
+    finally:
+        controller.close()
+    error = next(e for e in events if e["kind"] == "error")
+    assert "exited with status 3" in error["message"] and "cannot start: no torch here" in error["message"]
+    assert controller.status == "crashed"
+
+
 def main_py_run(*args):
     return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "run", *map(str, args)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

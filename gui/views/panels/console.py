@@ -26,7 +26,11 @@ def cut(line: str) -> str:
     """A line as displayed: whole, or its start and how much more there is."""
     if len(line) <= MAX_LINE_CHARS:
         return line
-    return f"{line[:MAX_LINE_CHARS]} … [{len(line) - MAX_LINE_CHARS:,} more characters: Save all output… has them]"
+    return line[:MAX_LINE_CHARS] + more_characters(len(line) - MAX_LINE_CHARS)
+
+
+def more_characters(count: int) -> str:
+    return f" … [{count:,} more characters: Save all output… has them]"
 
 
 def display_lines(text: str, limit: int = MAX_BLOCKS) -> list:
@@ -75,6 +79,9 @@ class ConsolePanel(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.NoWrap)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         self._pending: list[int] = []  # steps to show at the next frame
+        # The last line drawn when the output has not ended it yet (the next output of its stream
+        # continues it, as a terminal would): (stream, its length in full), else None.
+        self._open_line: tuple[str, int] | None = None
         self._frame = QTimer(self)
         self._frame.setSingleShot(True)
         self._frame.setInterval(FRAME_MS)
@@ -86,6 +93,7 @@ class ConsolePanel(QPlainTextEdit):
 
     def _on_reset(self) -> None:
         self._pending = []
+        self._open_line = None
         self.clear()
 
     def _on_dropped(self, count: int) -> None:
@@ -115,6 +123,7 @@ class ConsolePanel(QPlainTextEdit):
         cursor.movePosition(QTextCursor.End)
         cursor.beginEditBlock()
         if undrawn:
+            self._open_line = None
             note = QTextCharFormat()
             note.setForeground(colors()["muted"])
             self._lines(cursor, [f"[… {undrawn:,} lines printed too fast to draw: Save all output… (right-click) "
@@ -134,8 +143,10 @@ class ConsolePanel(QPlainTextEdit):
         if kind == "output":
             plain.setForeground(palette["error"] if event["stream"] == "stderr" else
                                 palette["muted"] if event["stream"] == "runner" else palette["text"])
-            self._lines(cursor, display_lines(event["text"], max(1, limit)), plain)
-        elif kind == "error":
+            self._insert_output(cursor, event["stream"], event["text"], limit, plain)
+            return
+        self._open_line = None
+        if kind == "error":
             headline = QTextCharFormat()
             headline.setForeground(palette["error"])
             headline.setFontWeight(700)
@@ -160,6 +171,34 @@ class ConsolePanel(QPlainTextEdit):
             muted = QTextCharFormat()
             muted.setForeground(palette["muted"])
             self._lines(cursor, [cut(f"— run ended: {event.get('status')} —")], muted)
+
+    def _insert_output(self, cursor: QTextCursor, stream: str, text: str, limit: int,
+                       char_format: QTextCharFormat) -> None:
+        if self._open_line is not None and self._open_line[0] == stream:
+            head, newline, text = text.partition("\n")
+            self._continue_line(cursor, head, char_format)
+            if not newline or not text:
+                self._open_line = None if newline else self._open_line
+                return
+        if text:
+            self._lines(cursor, display_lines(text, max(1, limit)), char_format)
+        last = text.rfind("\n") + 1
+        self._open_line = None if last == len(text) else (stream, len(text) - last)
+
+    def _continue_line(self, cursor: QTextCursor, text: str, char_format: QTextCharFormat) -> None:
+        """Append ``text`` to the open line (the last block): whole while it fits, else the
+        count of characters not shown is brought up to date."""
+        stream, length = self._open_line
+        self._open_line = (stream, length + len(text))
+        if length + len(text) <= MAX_LINE_CHARS:
+            cursor.insertText(text, char_format)
+            return
+        shown = min(length, MAX_LINE_CHARS)
+        cursor.movePosition(QTextCursor.StartOfBlock)
+        cursor.movePosition(QTextCursor.Right, QTextCursor.MoveAnchor, shown)
+        cursor.movePosition(QTextCursor.EndOfBlock, QTextCursor.KeepAnchor)
+        cursor.insertText(text[:MAX_LINE_CHARS - shown] + more_characters(length + len(text) - MAX_LINE_CHARS),
+                          char_format)
 
     def _new_block(self, cursor: QTextCursor) -> None:
         if not self.document().isEmpty():
