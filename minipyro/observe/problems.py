@@ -313,12 +313,16 @@ class ProblemFinder:
             source = site_source or source
         if site is None:  # named in the message (Pyro's ELBO checks), or raised at a site's line (validation)
             named = _SITE_IN_MESSAGE.search(str(event.get("message", "")))
-            site = named.group(1) if named and named.group(1) in self._sources else None
+            site = named.group(1) if named else None  # (refused before its message began, it has no source)
             if site is None and source is not None:
                 site = next((name for name, line in self._sources.items() if line == source), None)
             source = self._sources.get(site, source) if named and site else source
-        text = str(event.get("message", "")).strip().splitlines()
-        text = text[0] if text else ""
+        if any((kind, site) in self._reported for kind in ("shape", "support")) and site is not None:
+            return  # the validation error of a fault already reported, with its cause and fix
+        # Pyro's messages start with where ("Error while computing log_prob at site 'obs':") and
+        # say what on the next line: both, as one line; the trace's shapes Pyro adds are the table below.
+        text = str(event.get("message", "")).split("\nTrace Shapes:", 1)[0]
+        text = " ".join(line.strip() for line in text.splitlines() if line.strip())
         text = text if len(text) <= 300 else text[:299] + "…"
         where = f" at site '{site}'" if site else ""
         self._report("error", site, event, f"{event.get('type')}{where} at step {self.step}: {text}. "

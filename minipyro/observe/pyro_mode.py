@@ -16,6 +16,8 @@ original back. While installed:
   :mod:`.pyro_structure` in a run that changes nothing.
 - Every ELBO's ``loss``, ``loss_and_grads`` and ``differentiable_loss`` (so an ``ELBOModule``
   too) report ``loss`` when called outside ``SVI.step`` (see :mod:`.losses`).
+- Pyro's ``pyro.contrib.minipyro`` (``pyro_backend("minipyro")``) is observed the same way
+  (see :mod:`.contrib_minipyro`).
 
 At ``svi`` detail only the last two are wanted: :func:`observe_messages` takes the per-message
 hooks (``apply_stack``, ``Messenger`` enter/exit) out and puts them back, so that a training
@@ -31,6 +33,7 @@ import contextlib
 import importlib
 import weakref
 
+from . import contrib_minipyro
 from .losses import counting_step, wrap_elbo_methods
 from .pyro_structure import structure_fields
 
@@ -108,9 +111,10 @@ def _observed_loop(msg, stack, observer, default_process_message) -> None:
 def pyro_label(handler) -> str:
     """A Pyro Messenger's label, as minipyro's handlers label themselves."""
     name = type(handler).__name__
-    if hasattr(handler, "name") and hasattr(handler, "size") and isinstance(getattr(handler, "size"), int):
+    if isinstance(getattr(handler, "size", None), int):
         dim = getattr(handler, "dim", None)
-        return f"{name}({handler.name!r}, {handler.size}" + (f", dim={dim})" if dim is not None else ")")
+        plate = f"{handler.name!r}, {handler.size}" if hasattr(handler, "name") else f"size={handler.size}"
+        return f"{name}({plate}" + (f", dim={dim})" if dim is not None else ")")
     return name
 
 
@@ -152,6 +156,7 @@ def _install() -> None:
     _replace(Messenger, "__exit__", observed_exit)
     _replace(SVI, "step", counting_step(_observed_step(SVI.step)))
     _install_elbo_hooks()
+    contrib_minipyro.install(_replace, lambda: _observer, _inference_hooks)
 
 
 def _install_elbo_hooks() -> None:

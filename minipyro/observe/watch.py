@@ -161,7 +161,12 @@ class NanWatch:
         return leaves
 
     def _cause(self, fn) -> dict:
-        base = fn
+        # The arguments are checked on the innermost distribution (a LogNormal's loc and scale
+        # are its base Normal's); the name is the one the user wrote, under .expand()/.to_event().
+        named = fn
+        while type(named).__name__ in _WRAPPERS and getattr(named, "base_dist", None) is not None:
+            named = named.base_dist
+        base = named
         while getattr(base, "base_dist", None) is not None:
             base = base.base_dist
         bad, params, param_of_leaf = {}, [], None
@@ -183,9 +188,11 @@ class NanWatch:
                 param = param_of_leaf.get(id(leaf))
                 if param is not None and param not in params:
                     params.append(param)
-        return {"dist": type(base).__name__, "bad_args": bad, "params": params,
+        return {"dist": type(named).__name__, "bad_args": bad, "params": params,
                 "validation": bool(torch.distributions.Distribution._validate_args)}
 
+
+_WRAPPERS = ("Independent", "ExpandedDistribution", "MaskedDistribution")
 
 def _finite(value: torch.Tensor) -> bool:
     if not value.is_floating_point():

@@ -10,8 +10,8 @@ change the exit status. A file may declare the problems it has on purpose (a les
 NaN), as a linter's ``noqa`` does: ``expected_problems = [{"kind": "nan", "site": "obs"}]``,
 read without executing the file; those are printed as expected and count as none.
 
-Exit status: 0 when no problem was found, 1 when some were (or the file could not run), 2 for
-a wrong argument, 130 when stopped by Ctrl+C.
+Exit status: 0 when no problem was found, 1 when some were (or the file could not run, or none
+of its sites ran on the engine), 2 for a wrong argument (a missing file too), 130 when stopped by Ctrl+C.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..observe.problems import ProblemFinder
 from ..observe.shapes_at import format_rows, partial_trace_rows
-from .cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, check_model_file, positive_int, seed_int
+from .cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, check_model_file, positive_int, seed_int
 from .controller import DEFAULT_MEMORY_LIMIT, ControllerError, RunnerController
 from .modelfile import ENGINES
 
@@ -92,10 +92,10 @@ def format_problem(problem, expected: bool = False) -> str:
 
 def main(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> int:
     path = Path(options.file)
-    problem = check_model_file(path)
+    problem = check_model_file(path, options.engine)
     if problem:
         stderr.write(f"minipyro-studio: {problem}\n")
-        return EXIT_FAILED
+        return EXIT_USAGE
     try:
         problems, status, events = find_problems(path, options.svi_steps, options.seed, options.engine,
                                          on_output=lambda event: stderr.write(event["text"]))

@@ -22,9 +22,9 @@ from ..observe.history import SviHistory, param_elements
 from ..observe.sites import site_table
 from .controller import DEFAULT_MEMORY_LIMIT, ControllerError, RunnerController, parse_size
 from .limits import format_size
-from .modelfile import ELBOS, ENGINES, OPTIMIZERS
+from .modelfile import ELBOS, ENGINES, OPTIMIZERS, ModelFileError, choose_engine
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 MAX_PRINTED_ELEMENTS = 6
 
 
@@ -118,12 +118,16 @@ def unwritable(path: Path) -> str:
     return ""
 
 
-def check_model_file(path: Path) -> str:
-    """Why ``path`` is not a model file to run ("" when it is)."""
+def check_model_file(path: Path, engine=None) -> str:
+    """Why ``path`` is not a model file to run on ``engine`` (its own by default): "" when it is."""
     if not path.is_file():
         return f"{path}: no such file"
     if path.suffix != ".py":
         return f"{path}: not a model file (a Python file, .py, defining model and guide)"
+    try:
+        choose_engine(path, engine)
+    except ModelFileError as error:
+        return "" if engine is None else str(error)  # without --engine the run reports it, at the line
     return ""
 
 
@@ -195,10 +199,10 @@ def final_value(name: str, summary) -> str:
 
 def run(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> int:
     path = Path(options.file)
-    problem = check_model_file(path)
+    problem = check_model_file(path, options.engine)
     if problem:
         stderr.write(f"minipyro-studio: {problem}\n")
-        return EXIT_FAILED
+        return EXIT_USAGE  # as python exits for a script it cannot open
     writer = None
     if options.record:
         from ..observe.recording import RecordingWriter

@@ -85,11 +85,16 @@ def read_info(path) -> FileInfo:
 def choose_engine(path, requested: Optional[str] = None) -> str:
     """The engine a file runs on (DESIGN section 5): ``requested`` if given; else "pyro" for a
     file that imports Pyro, "minipyro" for one that imports minipyro or only pyroapi."""
-    if requested is not None:
-        if requested not in ENGINES:
-            raise ModelFileError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINES)}")
-        return requested
+    if requested is not None and requested not in ENGINES:
+        raise ModelFileError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINES)}")
     lines = read_info(path).engine_lines
+    if requested is not None:
+        (other,) = set(ENGINES) - {requested}
+        if other in lines and requested not in lines and "pyroapi" not in lines:
+            # Its sites would run on the engine it imports, unobserved: a check would find nothing.
+            raise ModelFileError(f"{path}:{lines[other]}: this file imports {other}, so its sites run on "
+                                 f"{other}, not on {requested}: leave --engine out (or import {requested})")
+        return requested
     if "pyro" in lines and "minipyro" in lines:
         raise ModelFileError(f"{path}:{lines['pyro']}: this file imports both Pyro and minipyro; a model "
                              "runs on one engine: use pyro's handlers with pyro.sample (or minipyro's "

@@ -146,3 +146,20 @@ def test_usage_errors_exit_2():
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", "x.py", "--svi-steps", "0"],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 2 and "usage:" in done.stderr
+
+
+@pytest.mark.parametrize("imported, forced", [("minipyro", "pyro"), ("pyro", "minipyro")])
+def test_an_engine_the_file_does_not_import_is_refused_not_checked_clean(imported, forced, tmp_path):
+    """Forced onto the other engine, the file's sites would run unobserved: nothing would be
+    checked, and "no problems" would be a lie."""
+    path = fixture_for("silent_nan", imported, tmp_path)
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", str(path), "--engine", forced],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert f"this file imports {imported}, so its sites run on {imported}, not on {forced}" in done.stderr
+
+
+def test_a_missing_file_is_a_wrong_argument():
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", "no_such_model.py"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 2 and "no_such_model.py: no such file" in done.stderr

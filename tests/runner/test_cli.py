@@ -66,7 +66,7 @@ def test_nan_loss_names_the_step():
 
 def test_missing_file():
     result = main_py(MODELS / "no_such_file.py")
-    assert result.returncode == 1 and "no such file" in result.stderr
+    assert result.returncode == 2 and "no such file" in result.stderr  # as python exits for it
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_the_recording(tmp_path):
@@ -130,7 +130,7 @@ def test_wrong_arguments_exit_non_zero_with_a_clear_message(args, status, words)
 
 def test_a_file_that_is_not_a_model_is_refused_by_name():
     result = main_py(ROOT / "README.md")
-    assert result.returncode == 1
+    assert result.returncode == 2  # a wrong argument
     assert result.stderr.strip() == f"minipyro-studio: {ROOT / 'README.md'}: not a model file (a Python file, .py, " \
                                     "defining model and guide)"
 

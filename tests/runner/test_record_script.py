@@ -202,3 +202,29 @@ def test_a_flood_of_output_reaches_the_terminal_whole_and_the_recording_caps_it(
     assert MAX_RECORDED_OUTPUT <= stored < MAX_RECORDED_OUTPUT + (1 << 20)
     assert outputs[-1]["stream"] == "runner"
     assert f"output beyond {MAX_RECORDED_OUTPUT} characters is not recorded" in outputs[-1]["text"]
+
+
+def test_a_script_on_pyros_contrib_minipyro_is_recorded_step_by_step(workdir):
+    """``pyro_backend("minipyro")`` runs Pyro's own single-file minipyro: its handlers, messages
+    and SVI steps are recorded as full Pyro's are."""
+    args = ["sub/generic_backend.py", "-n", "3"]
+    plain = run(args, workdir)
+    recorded = record(["--detail", "steps", "-o", "contrib.mpr.jsonl", *args], workdir)
+    assert recorded.returncode == plain.returncode == 0, recorded.stderr.decode()
+    assert recorded.stdout == plain.stdout
+    recording = load_recording(workdir / "contrib.mpr.jsonl")
+    steps = [event for event in recording if event.kind == "svi_step"]
+    assert [event["loss"] for event in steps] == printed_losses(plain.stdout) and len(steps) == 3
+    assert set(steps[0]["params"]) == set(steps[0]["grad_norms"]) == {"log_concentration", "log_rate"}
+    assert all(norm > 0 for norm in steps[0]["grad_norms"].values())
+    # Each step: the guide's two params and one sample, then the model's two samples, replayed.
+    names = [event["name"] for event in recording if event.kind == "msg_start"]
+    assert names == ["log_concentration", "log_rate", "rate", "rate", "count"] * 3
+    observed = next(event for event in recording if event.kind == "msg_start" and event["name"] == "count")
+    assert observed["fields"]["is_observed"] is True
+    labels = {event["label"] for event in recording if event.kind == "handler_enter"}
+    assert {"trace", "block", "replay", "PlateMessenger(size=30, dim=-1)"} <= labels
+    plate_steps = [event for event in recording if event.kind == "process" and event["changes"].get("fn")]
+    assert plate_steps and all("[30]" in str(event["changes"]["fn"][1]) for event in plate_steps)
+    actions = [event["action"] for event in recording if event.kind == "default"]
+    assert actions[:5] == ["computed", "computed", "sampled", "kept (replayed)", "kept (observed)"]
