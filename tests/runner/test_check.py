@@ -60,6 +60,14 @@ def test_column_observation_in_a_plate_is_a_shape_problem_naming_the_dim(engine,
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_a_nan_names_the_distribution_as_written_not_its_base(engine, tmp_path, controller):
+    path = fixture_for("silent_nan", engine, tmp_path)
+    path.write_text(path.read_text().replace("dist.Normal(loc, noise), obs=data", "dist.LogNormal(loc, noise), obs=data.exp()"))
+    nan = [p for p in find_problems(path, 5, engine=engine, controller=controller)[0] if p.kind == "nan"]
+    assert nan and "LogNormal scale = " in nan[0].message and " Normal scale" not in nan[0].message
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_forgotten_latent_and_an_extra_guide_site(engine, tmp_path, controller):
     problems = check("forgotten_latent", engine, tmp_path, controller)
     assert {("missing_in_guide", "scale"), ("missing_in_model", "lcoation")} <= kinds_at(problems)
@@ -82,6 +90,13 @@ def test_an_exception_at_a_site(engine, tmp_path, controller):
     problems = check("raises", engine, tmp_path, controller)
     errors = [p for p in problems if p.kind == "error"]
     assert len(errors) == 1 and errors[0].source.endswith(":12") and errors[0].step == 1
+
+
+def test_a_site_refused_before_its_message_is_still_named(tmp_path, controller):
+    path = fixture_for("raises", "minipyro", tmp_path)
+    path.write_text(path.read_text().replace('pyro.sample("loc", ', 'pyro.sample("loc", infer={"enumerate": "parallel"}, fn='))
+    errors = [p for p in find_problems(path, 2, engine="minipyro", controller=controller)[0] if p.kind == "error"]
+    assert [p.site for p in errors] == ["loc"] and "enumeration" in errors[0].message
 
 
 @pytest.mark.parametrize("engine", ENGINES)
