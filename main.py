@@ -13,6 +13,7 @@
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -148,7 +149,11 @@ def main(argv=None) -> int:
     if argv[:1] and argv[0] in COMMANDS:
         parser, parsers = command_parsers()
         options = parser.parse_args(argv)
-        return COMMANDS[options.command].main(options, parsers[options.command])
+        try:
+            return COMMANDS[options.command].main(options, parsers[options.command])
+        except BrokenPipeError:  # `main.py check m.py | head`: the reader left; no traceback for it
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (Python flushes at exit)
+            return 1
     argv, script_args = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, None)
     parser = app_parser()
     options = parser.parse_args(argv)

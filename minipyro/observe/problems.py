@@ -67,6 +67,17 @@ def _word(value) -> str:
     return "NaN" if text == "nan" else text
 
 
+def _plates_shape(by_dim: dict) -> list:
+    """The batch shape the plates ask for: each plate's size at its dim, 1 between them."""
+    return [by_dim[dim]["size"] if dim in by_dim else 1 for dim in range(min(by_dim, default=0), 0)]
+
+
+def _fits(batch: list, by_dim: dict) -> bool:
+    """Whether a batch shape lies within the plates: each dim 1 or its plate's size."""
+    return all(size == 1 or (dim in by_dim and by_dim[dim].get("size") == size)
+               for dim, size in zip(range(-len(batch), 0), batch))
+
+
 def _shape(shape) -> str:
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -218,16 +229,23 @@ class ProblemFinder:
                 or "none"
             if frame is None:
                 cause = f"dim {dim} (size {size}) is not the dim of any plate around it; plates here: {plates_text}"
-                fix = (f"{_PLATE_SIZE_WORDS}, or declare the dim: a plate at dim={dim}, or `.to_event(1)` if it "
-                       "is part of one draw")
+                declare = f"or declare the dim: a plate at dim={dim}, or `.to_event(1)` if it is part of one draw"
             else:
                 cause = f"dim {dim} has size {size}, but plate '{frame.get('plate')}' there has size {expected}"
-                fix = f"{_PLATE_SIZE_WORDS}, or give the plate the data's size"
-            made = ""
-            if isinstance(value_shape, list) and fn.get("batch_shape") is not None and \
-                    value_shape[:len(value_shape) - len(fn.get("event_shape") or [])] != fn["batch_shape"]:
-                made = (f" (the value's shape {_shape(value_shape)} broadcasts against the distribution's batch "
-                        f"shape {_shape(fn['batch_shape'])}, silently)")
+                declare = "or give the plate the data's size"
+            made, fix = "", f"{_PLATE_SIZE_WORDS}, {declare}"
+            batch = fn.get("batch_shape")
+            if isinstance(value_shape, list) and isinstance(batch, list):
+                value_batch = value_shape[:len(value_shape) - len(fn.get("event_shape") or [])]
+                if value_batch != batch:
+                    made = (f" (the value's shape {_shape(value_shape)} broadcasts against the distribution's batch "
+                            f"shape {_shape(batch)}, silently)")
+                wanted = _shape(_plates_shape(by_dim))
+                if _fits(batch, by_dim) and not _fits(value_batch, by_dim):
+                    fix = f"give the value the plates' shape {wanted} (e.g. `y.reshape{wanted}`), {declare}"
+                elif _fits(value_batch, by_dim) and not _fits(batch, by_dim):
+                    fix = (f"give the distribution's arguments the plates' shape {wanted} (e.g. "
+                           f"`loc.reshape{wanted}`): its batch shape {_shape(batch)} does not fit them, {declare}")
             self._report("shape", name, event,
                          f"log_prob of '{name}' has shape {_shape(shape)} at step {self.step}: {cause}{made}. "
                          f"Fix: {fix}.", source=source, offending="log_prob", dim=dim, size=size,

@@ -68,6 +68,16 @@ def test_a_nan_names_the_distribution_as_written_not_its_base(engine, tmp_path, 
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name, fix", [
+    ("column_loc", "give the distribution's arguments the plates' shape (6,)"),
+    ("row_in_column_plate", "give the value the plates' shape (6, 1) (e.g. `y.reshape(6, 1)`)"),
+])
+def test_a_shape_fix_names_the_side_that_does_not_fit_the_plates(engine, name, fix, tmp_path, controller):
+    shape = [p for p in check(name, engine, tmp_path, controller) if p.kind == "shape"]
+    assert [p.site for p in shape] == ["obs"] and fix in shape[0].message
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_forgotten_latent_and_an_extra_guide_site(engine, tmp_path, controller):
     problems = check("forgotten_latent", engine, tmp_path, controller)
     assert {("missing_in_guide", "scale"), ("missing_in_model", "lcoation")} <= kinds_at(problems)
