@@ -32,6 +32,8 @@ SHOTS = {
     "presentation.png": (PROJECTOR, DEBUGGER + ["--presentation"]),
     "presentation_svi.png": (PROJECTOR, MONITOR + ["--presentation"]),
     "gallery.png": (WIDE, ["--show", "gallery"]),
+    "problems.png": (WIDE, [EXAMPLES / "debugging_a_nan.py", "--svi-steps", "40", "--show", "problems",
+                            "--show", "inspector"]),
 }
 
 

@@ -151,10 +151,14 @@ def read_whole_folder(window: MainWindow, timeout: float = 120.0) -> None:
     window.svi.redraw()
 
 
-def run_to_first_problem(window: MainWindow, timeout: float = 120.0) -> None:
-    """Run the model until it pauses (the first non-finite value) or ends, and show its first
-    problem as a click in the Problems panel does."""
-    window.run("trace", start_paused=False)
+def run_to_first_problem(window: MainWindow, svi_steps: int = 0, timeout: float = 120.0) -> None:
+    """Run the model (a trace, or ``svi_steps`` of SVI) until it pauses (the first non-finite
+    value) or ends, and show its first problem as a click in the Problems panel does."""
+    if svi_steps:
+        window.svi.steps.setValue(svi_steps)
+        window.run("svi", svi_settings=window.svi.settings())
+    else:
+        window.run("trace", start_paused=False)
     window.bridge.controller.wait_until("paused", "finished", "dead", timeout=timeout)
     window.bridge.flush()
     QApplication.processEvents()
@@ -166,7 +170,7 @@ def run_svi_for_picture(window: MainWindow, steps: int) -> None:
     window.svi.steps.setValue(steps)
     window.run("svi", svi_settings=window.svi.settings())
     controller = window.bridge.controller
-    controller.wait_until("finished", "dead", timeout=600)
+    controller.wait_until("paused", "finished", "dead", timeout=600)  # paused: at the first non-finite value
     window.bridge.flush()
     QApplication.processEvents()
     window.svi.redraw()
@@ -216,7 +220,7 @@ def _picture(app, window, file, screenshot_path, show, theme, presentation, svi_
     elif file is not None and str(file).endswith(".jsonl"):
         show_recording_mid_message(window)
     elif file is not None and "problems" in (show or []):
-        run_to_first_problem(window)
+        run_to_first_problem(window, svi_steps)
     elif file is not None and svi_steps:
         run_svi_for_picture(window, svi_steps)
     elif file is not None:

@@ -12,7 +12,8 @@ What to watch:
    first NaN or Inf): ``sample("obs")``'s end, its log-density NaN.
 2. The Problems panel names it: log_prob of 'obs' is NaN at step 11: Normal scale = -0.000295,
    from param 'noise'. A click travels to that step: the inspector shows the problem and the
-   Model graph marks ``obs``. The per-site ELBO plot shows ``obs`` falling as the noise shrinks.
+   Model graph marks ``obs``. The per-site ELBO plot shows ``obs`` climbing as the noise shrinks
+   (a narrower Normal gives the data more density) until the scale crosses zero.
 3. The fix the panel suggests: ``param("noise", ..., constraint=constraints.positive)``
    (``fixed_model`` here). The optimiser then works on log(noise), and the run stays finite:
    ``python main.py check`` finds nothing in it.

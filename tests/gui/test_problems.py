@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from PySide6.QtCore import Qt
 
 from minipyro.runner.breakpoints import makes_non_finite
@@ -95,3 +97,19 @@ def test_the_nan_lesson_pauses_svi_where_its_text_says(qtbot, window):
     assert [(row["kind"], row["site"], row["step"]) for row in window.problems_panel.view()] == [("nan", "obs", "11")]
     window.stop()
     qtbot.waitUntil(lambda: window.bridge.state in ("finished", "dead", "idle"), timeout=10000)
+
+
+@pytest.mark.timeout(120)  # waiting for an end that a paused run never reaches would take 600 s
+def test_the_pictures_of_an_svi_run_show_its_pause_at_the_first_nan(qtbot, window):
+    """``main.py LESSON --svi-steps N --show problems|svi --screenshot``: SVI, not a trace, and the
+    picture is taken at the pause, with the problem shown as a click shows it."""
+    from gui.views.app import run_svi_for_picture, run_to_first_problem
+    from resources import examples_dir
+
+    for take in (run_to_first_problem, run_svi_for_picture):
+        window.open_model(examples_dir() / "debugging_a_nan.py")
+        take(window, 40)
+        assert window.bridge.state == "paused" and "first non-finite value" in window.step_label.text()
+        assert [(row["kind"], row["site"], row["step"]) for row in window.problems_panel.view()] == [("nan", "obs", "11")]
+        window.stop()
+        qtbot.waitUntil(lambda: window.bridge.state in ("finished", "dead", "idle"), timeout=10000)
