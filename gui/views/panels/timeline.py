@@ -243,7 +243,8 @@ class TimelinePanel(QWidget):
         self._on_events(0, len(self.session.events))
 
     def _prepare_search(self):
-        if not self.model.prepare(PREPARE_SECONDS):
+        # A run that has grown past the limit (a big file arrives in chunks) is searched lazily.
+        if len(self.session.events) > PREPARE_LIMIT or not self.model.prepare(PREPARE_SECONDS):
             self._preparing.stop()
 
     def _on_events(self, first: int, end: int):
