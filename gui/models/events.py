@@ -3,6 +3,7 @@ its line is in the file), parsed when asked for."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from array import array
@@ -15,6 +16,7 @@ KIND_CODES = {kind: code for code, kind in enumerate(
      "postprocess", "msg_end", "svi_step", "structure", "output", "error", "line", "loss"])}
 
 
+CACHED = 8192  # events kept parsed
 KEPT_MESSAGE_NAMES = 4096  # when old events are dropped: more than any run has messages in flight
 
 
@@ -62,8 +64,9 @@ class EventStore:
         elif name is None and "msg_id" in event:
             name = self.message_names.get(event["msg_id"])
         self.names.append(name if name is None else sys.intern(name))
-        if len(self._cache) < 4096:
-            self._cache[len(self.kinds) - 1] = event
+        # Kept parsed: the views that read each new event as it arrives (problems, monitor)
+        # then need not parse it again from the file.
+        self._remember(len(self.kinds) - 1, event)
 
     def __getitem__(self, index: int) -> dict:
         if index < 0:
@@ -71,10 +74,16 @@ class EventStore:
         event = self._cache.get(index)
         if event is None:
             event = orjson.loads(self.line(index))
-            if len(self._cache) > 8192:
-                self._cache.clear()
-            self._cache[index] = event
+            self._remember(index, event)
         return event
+
+    def _remember(self, index: int, event: dict) -> None:
+        """Cache ``event``; past ``CACHED`` events the older half goes (dicts keep insertion order)."""
+        cache = self._cache
+        cache[index] = event
+        if len(cache) > CACHED:
+            for old in list(itertools.islice(cache, CACHED // 2)):
+                del cache[old]
 
     def line(self, index: int) -> bytes:
         """The event's JSON text, as stored."""
