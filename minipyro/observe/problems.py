@@ -13,6 +13,7 @@ Kinds: ``nan``, ``error``, ``shape``, ``missing_in_guide``, ``missing_in_model``
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -240,12 +241,13 @@ class ProblemFinder:
                 if value_batch != batch:
                     made = (f" (the value's shape {_shape(value_shape)} broadcasts against the distribution's batch "
                             f"shape {_shape(batch)}, silently)")
-                wanted = _shape(_plates_shape(by_dim))
-                if _fits(batch, by_dim) and not _fits(value_batch, by_dim):
-                    fix = f"give the value the plates' shape {wanted} (e.g. `y.reshape{wanted}`), {declare}"
-                elif _fits(value_batch, by_dim) and not _fits(batch, by_dim):
-                    fix = (f"give the distribution's arguments the plates' shape {wanted} (e.g. "
-                           f"`loc.reshape{wanted}`): its batch shape {_shape(batch)} does not fit them, {declare}")
+                wanted = _plates_shape(by_dim)
+                if by_dim and _fits(batch, by_dim) and not _fits(value_batch, by_dim):
+                    example = f" (e.g. `y.reshape{_shape(wanted)}`)" if math.prod(value_batch) == math.prod(wanted) else ""
+                    fix = f"give the value the plates' shape {_shape(wanted)}{example}, {declare}"
+                elif by_dim and _fits(value_batch, by_dim) and not _fits(batch, by_dim):
+                    fix = (f"give the distribution's arguments the plates' shape {_shape(wanted)}: its batch shape "
+                           f"{_shape(batch)} does not fit them, {declare}")
             self._report("shape", name, event,
                          f"log_prob of '{name}' has shape {_shape(shape)} at step {self.step}: {cause}{made}. "
                          f"Fix: {fix}.", source=source, offending="log_prob", dim=dim, size=size,

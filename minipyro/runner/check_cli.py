@@ -10,8 +10,8 @@ change the exit status. A file may declare the problems it has on purpose (a les
 NaN), as a linter's ``noqa`` does: ``expected_problems = [{"kind": "nan", "site": "obs"}]``,
 read without executing the file; those are printed as expected and count as none.
 
-Exit status: 0 when no problem was found, 1 when some were (or the file could not run, or none
-of its sites ran on the engine), 2 for a wrong argument (a missing file too), 130 when stopped by Ctrl+C.
+Exit status: 0 when no problem was found, 1 when some were (or the file could not run), 2 for a
+wrong argument (a missing file, or an ``--engine`` the file does not import), 130 when stopped by Ctrl+C.
 """
 
 from __future__ import annotations

@@ -128,6 +128,8 @@ def check_model_file(path: Path, engine=None) -> str:
         choose_engine(path, engine)
     except ModelFileError as error:
         return "" if engine is None else str(error)  # without --engine the run reports it, at the line
+    except OSError as error:
+        return f"{path}: cannot read it ({error.strerror})"
     return ""
 
 
@@ -214,13 +216,17 @@ def run(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> in
             return EXIT_FAILED
     progress = Progress(options.svi_steps or 0, stderr)
     history = SviHistory()
+    reader_gone: list = []  # the output's reader closed the pipe
 
     def on_event(event: dict) -> None:
         if writer is not None:
             writer.write_dict(event)
         kind = event["kind"]
         if kind == "output" and event.get("stream") != "runner":
-            (stderr if event["stream"] == "stderr" else stdout).write(event["text"])
+            try:
+                (stderr if event["stream"] == "stderr" else stdout).write(event["text"])
+            except BrokenPipeError:  # (`main.py run m.py | head`): on this reader thread; the loop below ends the run
+                reader_gone.append(True)
         elif kind == "svi_step":
             history.add(event)
             progress.update(event["step"], event["loss"])
@@ -234,7 +240,9 @@ def run(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> in
     try:
         controller.run(path, entry=entry, seed=options.seed, svi=svi, detail=options.detail, engine=options.engine)
         while not controller.wait_until("finished", "dead", timeout=0.2):
-            pass
+            if reader_gone:
+                controller.stop()
+                raise BrokenPipeError  # main.py ends quietly, as for its own writes
     except KeyboardInterrupt:
         interrupted = True
         controller.stop()

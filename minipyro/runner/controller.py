@@ -89,6 +89,7 @@ class RunnerController:
         self.memory_limit = memory_limit  # bytes each run may take beyond the runner's own; 0: no limit
         self.process: Optional[subprocess.Popen] = None
         self.state = "dead"
+        self._ready = False  # the child said "ready"
         self.status: Optional[str] = None  # the last run's status: ok, error, stopped, crashed
         self.events: list[dict] = []  # the current run's events
         self.paused_seq: Optional[int] = None
@@ -114,6 +115,7 @@ class RunnerController:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_PARENT, env.get("PYTHONPATH")]))
         env["PYTHONIOENCODING"] = "utf-8"
         self._stderr = []
+        self._ready = False  # until the child says so: a death before it is the runner's, not the model's
         self.process = subprocess.Popen(
             [self.python, "-u", "-m", "minipyro.runner"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, env=env, text=True, encoding="utf-8", errors="replace",
@@ -172,8 +174,10 @@ class RunnerController:
     def _control(self, message: dict) -> None:
         name = message["control"]
         with self._changed:
-            if name == "ready" and self.state == "starting":  # not a run sent before it was ready
-                self.state = "idle"
+            if name == "ready":
+                self._ready = True
+                if self.state == "starting":  # not a run sent before it was ready
+                    self.state = "idle"
             elif name == "paused":
                 self.state, self.paused_seq = "paused", message.get("seq")
                 self.paused_reason, self.paused_breakpoint = message.get("reason"), message.get("breakpoint")
@@ -199,16 +203,35 @@ class RunnerController:
             self._end_run("crashed")
 
     def _child_died(self, process) -> None:
-        """The child exited: if a run was under way, report how it ended, as events."""
+        """The child exited: if a run was under way, report how it ended, as events. A child
+        already replaced (stopped, and a new run started) changes nothing; one that was not
+        running is dead at once, in the same step, so that a run sent meanwhile sees it."""
         with self._changed:
-            was_running = self.state in ("running", "paused")
-        if was_running:
-            self._stderr_reader.join(LAST_WORDS_WAIT)  # faulthandler's traceback, in full
-            if self._stop_requested:  # it did not stop in time, and was killed: as the user asked
-                self._report_killed_on_stop()
-            else:
-                self._report_crash(process.returncode)
-        self._set_state("dead")
+            if process is not self.process:
+                return
+            if self.state not in ("running", "paused"):
+                self.state = "dead"
+                self._changed.notify_all()
+                return
+        self._stderr_reader.join(LAST_WORDS_WAIT)  # faulthandler's traceback, in full
+        if self._stop_requested:  # it did not stop in time, and was killed: as the user asked
+            self._report_killed_on_stop()
+        elif not self._ready:
+            self._report_start_failure(process.returncode)
+        else:
+            self._report_crash(process.returncode)
+        with self._changed:
+            if process is self.process:  # (a run started after the finished above has a child of its own)
+                self.state = "dead"
+                self._changed.notify_all()
+
+    def _report_start_failure(self, returncode) -> None:
+        """The child died before it was ready: Python, torch or Pyro could not start, not the model."""
+        last_words = "".join(self._stderr).strip().splitlines()[-20:]
+        self._event({"seq": self._next_seq(), "kind": "error", "t": self._last_t(), "type": "RunnerError",
+                     "message": f"MiniPyro Studio's runner could not start (exit status {returncode}; not your "
+                                "model):\n" + "\n".join(last_words), "frames": []})
+        self._end_run("crashed")
 
     def _report_crash(self, returncode) -> None:
         if returncode is not None and returncode < 0:
@@ -306,7 +329,7 @@ class RunnerController:
             self._run_id = next(self._command_ids)  # the id the run command is sent with
         if died_starting:  # gone before the run began, so its reader reported nothing
             self._stderr_reader.join(LAST_WORDS_WAIT)
-            self._report_crash(self.process.returncode)
+            self._report_start_failure(self.process.returncode)
             self._set_state("dead")
             return
         try:
@@ -316,9 +339,7 @@ class RunnerController:
                         "args": list(args or []), "watch": bool(watch)},
                        self._run_id)
         except ControllerError:
-            if self.process.poll() is None:
-                raise
-            # It died while starting: its reader reports the crash, with its last words.
+            pass  # its stdin is gone, so the child is: its reader reports how, with its last words
 
     def _resume(self, name: str) -> None:
         with self._changed:

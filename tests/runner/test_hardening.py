@@ -228,8 +228,28 @@ def test_a_child_that_cannot_start_is_a_crashed_run_with_its_last_words(tmp_path
     finally:
         controller.close()
     error = next(e for e in events if e["kind"] == "error")
-    assert "exited with status 3" in error["message"] and "cannot start: no torch here" in error["message"]
+    assert error["type"] == "RunnerError" and "not your model" in error["message"]
+    assert "exit status 3" in error["message"] and "cannot start: no torch here" in error["message"]
     assert controller.status == "crashed"
+
+
+def test_a_run_right_after_a_stop_is_not_taken_for_the_old_childs_death(tmp_path):
+    """Restart is stop() then run(): the stopped child's reader must not mark the new run's child dead."""
+    controller = RunnerController()
+    slow = model_file(tmp_path, "import time\ndef model():\n    time.sleep(30)\n    minipyro.sample('x', Normal(0., 1.))\n",
+                      name="slow.py")
+    quick = model_file(tmp_path, "def model():\n    minipyro.sample('x', Normal(0., 1.))\n", name="quick.py")
+    try:
+        for _ in range(3):
+            controller.run(slow, entry="trace")
+            controller.wait_for_event(lambda e: e["kind"] == "run_start", timeout=60)
+            controller.stop()
+            assert controller.status == "stopped"
+            for _ in range(2):
+                events = run(controller, quick, entry="trace")
+                assert controller.status == "ok", [e for e in events if e["kind"] == "error"]
+    finally:
+        controller.close()
 
 
 def main_py_run(*args):
