@@ -10,6 +10,8 @@ for term, including the score-function terms of non-reparameterised sites.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import warnings
 
 import torch
@@ -354,8 +356,25 @@ def _norm(grad) -> float:
 
 def _warn_if_nan(loss: float) -> float:
     if math.isnan(loss):
-        warnings.warn("Encountered NaN: loss", RuntimeWarning, stacklevel=3)
+        warnings.warn("Encountered NaN: loss", RuntimeWarning, stacklevel=_levels_to_caller())
     return loss
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_RUNNER_DIR = os.path.join(_PACKAGE_DIR, "runner") + os.sep  # its SVI loop is the user's loop, run for them
+
+
+def _levels_to_caller() -> int:
+    """The ``stacklevel`` that names the training loop's line (the user's ``svi.step`` or
+    ``elbo.loss`` call, or the runner's), however many of minipyro's frames (an observer's
+    wrappers too) lie between."""
+    level, frame = 2, sys._getframe(2)  # stacklevel 1 is _warn_if_nan, 2 its caller (an ELBO method)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_PACKAGE_DIR) or filename.startswith(_RUNNER_DIR):
+            return level
+        level, frame = level + 1, frame.f_back
+    return 3
 
 
 class SVI:

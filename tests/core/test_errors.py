@@ -112,3 +112,23 @@ def test_bad_handler_arguments_are_refused_up_front():
         minipyro.replay(lambda: None)
     with pytest.raises(TypeError, match="rng_seed must be an int"):
         minipyro.seed(rng_seed="0")
+
+
+@pytest.mark.parametrize("recorded", [False, True])
+def test_a_nan_loss_warning_names_the_line_that_called_svi_step(recorded):
+    def model():
+        minipyro.sample("x", Normal(0.0, 1.0), obs=torch.tensor(float("nan")))
+
+    minipyro.get_param_store().clear()
+    svi = minipyro.SVI(model, empty_guide, minipyro.Adam({"lr": 0.01}), minipyro.Trace_ELBO())
+    minipyro.enable_validation(False)
+    try:
+        with pytest.warns(RuntimeWarning, match="Encountered NaN: loss") as warned:
+            if recorded:  # the recorder's wrappers around the ELBO lie between
+                with minipyro.record(detail="sites"):
+                    svi.step()
+            else:
+                svi.step()
+    finally:
+        minipyro.enable_validation(True)
+    assert warned[0].filename == __file__
