@@ -16,14 +16,13 @@ import warnings
 
 import torch
 from pyro.distributions import is_validation_enabled as validation_enabled_now
-from pyro.distributions import validation_enabled
 from pyro.distributions.score_parts import ScoreParts
 from pyro.distributions.util import scale_and_mask
 from torch.distributions import kl_divergence
 
 from .handlers import _is_scaled_or_masked, _site_failure, block, replay, site_log_prob, total_of, trace
 from .params import PARAM_STORE
-from .primitives import is_subsample_site, param
+from .primitives import is_subsample_site, param, validation_off
 from . import runtime
 from .runtime import SiteError
 
@@ -316,7 +315,7 @@ class JitTrace_ELBO(Trace_ELBO):
                 surrogate = surrogate + particle_surrogate / self.num_particles
             return torch.as_tensor(loss), torch.as_tensor(surrogate)
 
-        with validation_enabled(False), warnings.catch_warnings():
+        with validation_off(), warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
             warnings.filterwarnings("ignore", category=DeprecationWarning)
             return param_names, torch.jit.trace(compiled, params + args, check_trace=False)

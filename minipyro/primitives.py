@@ -7,6 +7,7 @@ and ``param`` take a shortcut and just compute their value.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from typing import Optional
 
@@ -67,6 +68,23 @@ def param(name: str, init_value=None, constraint: constraints.Constraint = const
 def enable_validation(is_validate: bool = True) -> None:
     """Check distributions' arguments and values (on by default), as ``pyro.enable_validation``."""
     pyro.distributions.enable_validation(is_validate)
+
+
+@contextlib.contextmanager
+def validation_off():
+    """Distribution checks off inside, and both switches as they were after: Pyro's and torch's.
+
+    ``pyro.validation_enabled(False)`` would restore torch's switch from Pyro's, undoing a
+    script's own ``Distribution.set_default_validate_args(False)``: its model would then raise
+    where it runs silently on to NaN without the Studio."""
+    pyro_flag = pyro.distributions.is_validation_enabled()
+    torch_flag = torch.distributions.Distribution._validate_args
+    pyro.distributions.enable_validation(False)
+    try:
+        yield
+    finally:
+        pyro.distributions.enable_validation(pyro_flag)
+        torch.distributions.Distribution.set_default_validate_args(torch_flag)
 
 
 def module(name: str, nn_module: torch.nn.Module, update_module_params: bool = False) -> torch.nn.Module:

@@ -13,14 +13,14 @@ import random
 
 import numpy as np
 import torch
-from pyro.distributions import ExpandedDistribution, Independent, MaskedDistribution, validation_enabled
+from pyro.distributions import ExpandedDistribution, Independent, MaskedDistribution
 from pyro.ops.provenance import detach_provenance, get_provenance
 
 from .gcpause import collection_paused
 from .graph import graph_from_relations
 from .handlers import trace
 from .params import PARAM_STORE
-from .primitives import is_subsample_site
+from .primitives import is_subsample_site, validation_off
 from .provenance import FastProvenanceTensor, LogProbProvenance
 from .runtime import Messenger
 
@@ -104,7 +104,7 @@ def _nothing_changes():
 def provenance_trace(model, args=(), kwargs=None):
     """Run the model once with provenance tracking, changing nothing (no gradients, no
     random numbers drawn from any stream the run uses, no params left behind)."""
-    with _nothing_changes(), torch.no_grad(), validation_enabled(False):
+    with _nothing_changes(), torch.no_grad(), validation_off():
         with _TrackProvenance():
             return trace(model).get_trace(*args, **(kwargs or {}))
 
@@ -207,7 +207,7 @@ def structure_fields(fn, args=(), kwargs=None) -> dict:
     sites as nodes of their own (for the graph), plate sizes and each site's plates."""
     with collection_paused():
         tr = provenance_trace(fn, args, kwargs)
-        with validation_enabled(False):
+        with validation_off():
             upstream = _upstream_of_sites(tr)
         return {"relations": relations_of_trace(tr, PYRO, upstream),
                 "deterministic_relations": relations_of_trace(tr, GRAPH, upstream),

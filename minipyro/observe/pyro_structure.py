@@ -19,6 +19,7 @@ def _trace_with_provenance(fn, args, kwargs):
     from pyro.infer.inspect import TrackProvenance
     from pyro.ops.provenance import ProvenanceTensor
 
+    from ..primitives import validation_off
     from ..provenance import FastProvenanceTensor
 
     class FastTrackProvenance(TrackProvenance):
@@ -29,7 +30,7 @@ def _trace_with_provenance(fn, args, kwargs):
             if type(msg["value"]) is ProvenanceTensor:
                 msg["value"] = FastProvenanceTensor(msg["value"]._t, msg["value"]._provenance)
 
-    with torch.random.fork_rng(), torch.no_grad(), pyro.validation_enabled(False):
+    with torch.random.fork_rng(), torch.no_grad(), validation_off():
         with FastTrackProvenance():
             return poutine.trace(fn).get_trace(*args, **kwargs)
 
@@ -41,11 +42,12 @@ def _upstream_of_sites(nodes) -> dict:
     from pyro.infer.inspect import site_is_deterministic
     from pyro.poutine.util import site_is_subsample
 
+    from ..primitives import validation_off
     from ..provenance import LogProbProvenance
     from ..structure import PYRO
 
     upstream, log_prob_provenance = {}, LogProbProvenance()
-    with pyro.validation_enabled(False):  # checks of the values, which tell nothing about provenance
+    with validation_off():  # checks of the values, which tell nothing about provenance
         for name, site in nodes.items():
             if site["type"] != "sample" or site_is_subsample(site):
                 continue

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import torch
-from pyro.distributions import validation_enabled
 from torch.overrides import TorchFunctionMode
 from torch.utils.weak import WeakIdKeyDictionary
 
+from ..primitives import validation_off
 from ..structure import (GRAPH, PYRO, _is_random_variable, plate_sizes, relations_of_trace, site_plates,
                          upstream_by_provenance)
 
@@ -88,7 +88,7 @@ class Dataflow(TorchFunctionMode):
 
     def structure_fields(self, sites) -> dict:
         """A ``structure`` event's fields for the run's trace ``sites`` (name -> site, in order)."""
-        with self, torch.no_grad(), validation_enabled(False):
+        with self, torch.no_grad(), validation_off():
             upstream = upstream_by_provenance(sites, self.provenance)
         return {"relations": relations_of_trace(sites, PYRO, upstream),
                 "deterministic_relations": relations_of_trace(sites, GRAPH, upstream),
@@ -99,7 +99,7 @@ class Dataflow(TorchFunctionMode):
         (Pyro's relations, with deterministic sites folded; only vectorised plates)."""
         sites = OrderedDict((name, site) for name, site in trace.nodes.items()
                             if site["type"] in ("sample", "param") and not _is_subsample(site))
-        with self, torch.no_grad(), validation_enabled(False):
+        with self, torch.no_grad(), validation_off():
             upstream = upstream_by_provenance(sites, self.provenance)
         relations = relations_of_trace(sites, PYRO, upstream)
         plates, plates_of_site = {}, {}

@@ -51,6 +51,17 @@ def test_silent_nan_names_the_site_the_argument_and_the_param(engine, tmp_path, 
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_validation_switched_off_at_torch_level_stays_off_after_the_studio_looks(engine, tmp_path, controller):
+    """``Distribution.set_default_validate_args(False)`` (torch's switch, not Pyro's) is what many
+    scripts write: the check's own unvalidated looks at the model must not switch it back on."""
+    path = fixture_for("silent_nan", engine, tmp_path)
+    path.write_text(path.read_text().replace(
+        "dist.enable_validation(False)", "torch.distributions.Distribution.set_default_validate_args(False)"))
+    problems, _, _ = find_problems(path, 5, engine=engine, controller=controller)
+    assert [(p.kind, p.site, p.step) for p in problems if not p.is_hint] == [("nan", "obs", 2)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_column_observation_in_a_plate_is_a_shape_problem_naming_the_dim(engine, tmp_path, controller):
     problems = check("column_obs", engine, tmp_path, controller)
     shape = [p for p in problems if p.kind == "shape"]
