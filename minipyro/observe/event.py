@@ -114,4 +114,28 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=
 
 def json_line(data: dict) -> str:
     """``data`` as one line of JSON, newline included."""
-    return _encode(data) + "\n"
+    try:
+        return _encode(data) + "\n"
+    except (TypeError, ValueError):  # a value no summary expected: written as plain data, never lost
+        return _encode(_plain_data(data)) + "\n"
+
+
+def _plain_data(value):
+    """``value`` with what JSON cannot carry made plain: a non-finite float as its text ('nan'), a
+    tensor (a size under ``torch.jit.trace`` is one) as its list or number, anything else as
+    ``<TypeName>``."""
+    if isinstance(value, dict):
+        return {str(key): _plain_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_data(item) for item in value]
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else str(value)
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if callable(getattr(value, "tolist", None)):
+        import warnings
+
+        with warnings.catch_warnings():  # a traced tensor warns that it becomes a constant: it is only read
+            warnings.simplefilter("ignore")
+            return _plain_data(value.tolist())
+    return f"<{type(value).__name__}>"

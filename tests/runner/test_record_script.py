@@ -89,6 +89,22 @@ def test_a_script_runs_as_python_runs_it_and_its_losses_are_recorded_to_the_bit(
     assert "raw bytes \\xff\n" in text  # written to sys.stdout.buffer: recorded too (not UTF-8: escaped)
 
 
+def test_a_jit_compiled_elbo_is_recorded_at_sites_detail_without_a_word_in_the_scripts_output(workdir):
+    """Under ``torch.jit.trace`` a tensor's sizes are tensors and reading its values warns: the
+    summaries must neither warn into the script's stderr nor fail to encode (which ended the
+    script, and left a gap in the events)."""
+    args = ["sub/svi_loop.py", "--seed", "0", "-n", "3", "--jit"]
+    plain = run(args, workdir)
+    recorded = record(["--detail", "sites", "-o", "jit.mpr.jsonl", *args], workdir)
+    assert recorded.returncode == plain.returncode == 0, recorded.stderr.decode()
+    assert recorded.stdout == plain.stdout
+    assert without_studio_lines(recorded.stderr) == plain.stderr
+    recording = load_recording(workdir / "jit.mpr.jsonl")
+    assert [event["loss"] for event in recording if event.kind == "svi_step"] == printed_losses(plain.stdout)
+    ends = {event["name"]: event for event in recording if event.kind == "msg_end"}
+    assert ends["obs"]["value"]["shape"] == [50] and ends["loc"]["value"]["shape"] == []
+
+
 def test_seed_clears_and_seeds_as_the_script_would_itself(workdir):
     plain = run(["sub/svi_loop.py", "--seed", "5", "-n", "2"], workdir)
     recorded = record(["--seed", "5", "-o", "seeded.mpr.jsonl", "sub/svi_loop.py", "-n", "2"], workdir)

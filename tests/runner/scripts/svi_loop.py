@@ -9,7 +9,7 @@ import torch
 
 import pyro
 import pyro.distributions as dist
-from pyro.infer import SVI, Trace_ELBO
+from pyro.infer import SVI, JitTrace_ELBO, Trace_ELBO
 from pyro.optim import Adam
 
 
@@ -35,7 +35,8 @@ def main(args):
     sys.stdout.buffer.write(b"raw bytes \xff\n")
     sys.stdout.flush()
     data = torch.randn(50) * 2.0 + 3.0
-    svi = SVI(model, guide, Adam({"lr": args.learning_rate}), Trace_ELBO())
+    elbo = JitTrace_ELBO() if args.jit else Trace_ELBO()
+    svi = SVI(model, guide, Adam({"lr": args.learning_rate}), elbo)
     for step in range(args.num_steps):
         loss = svi.step(data)
         print(f"step {step} loss {loss!r}")
@@ -48,6 +49,7 @@ if __name__ == "__main__":
     parser.add_argument("--learning-rate", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=None, help="the script's own seed")
     parser.add_argument("--exit-code", type=int, default=0)
+    parser.add_argument("--jit", action="store_true")
     args = parser.parse_args()
     if args.seed is not None:
         pyro.set_rng_seed(args.seed)
