@@ -194,6 +194,11 @@ class Recorder(runtime.Observer):
                   log_prob=self._log_prob(msg, final_fn), fn=final_fn, **self.watch.message_end(msg))
 
     def message_failed(self, msg, error) -> None:
+        if type(error).__name__ == "NonlocalExit":
+            # Pyro's poutine.escape (Search, queue-based enumeration) leaves a model this way on
+            # purpose: the message ends where escape stopped it, and nothing went wrong.
+            self.message_end(msg)
+            return
         msg_id = self._msg_ids.pop(id(msg))
         self._start_fns.pop(id(msg), None)
         # An error passes up through every message it is raised inside: report it once, at the

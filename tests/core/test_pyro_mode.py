@@ -123,3 +123,23 @@ def sample_sites(backend):
 def test_both_engines_list_the_same_sample_sites_in_the_same_order():
     # The plate "n" is a site on both engines: its indices, as Pyro's _Subsample message.
     assert sample_sites("minipyro_studio") == sample_sites("pyro") == ["loc", "n", "obs", "tail"]
+
+
+def test_an_escape_from_the_model_is_control_flow_not_an_error():
+    """``poutine.queue`` (Search, sequential enumeration) stops a model by raising NonlocalExit at
+    the first unexplored site: that message ends there, and the run has no error."""
+    import queue
+
+    def model():
+        pyro.sample("a", dist.Bernoulli(0.3))
+        pyro.sample("b", dist.Bernoulli(0.6))
+
+    pending = queue.Queue()
+    pending.put(poutine.Trace())
+    with minipyro.record(detail="sites") as rec:
+        while not pending.empty():
+            poutine.trace(poutine.queue(model, queue=pending)).get_trace()
+    kinds = [event.kind for event in rec]
+    assert "error" not in kinds
+    started = [event["msg_id"] for event in rec if event.kind == "msg_start"]
+    assert sorted(started) == sorted(event["msg_id"] for event in rec if event.kind == "msg_end")
