@@ -233,7 +233,7 @@ def _picture(app, window, file, screenshot_path, show, theme, presentation, svi_
     if "graph" in (show or []):
         window.resizeDocks([window.docks["Model graph"]], [int(window.height() * 0.55)], Qt.Vertical)
         QApplication.processEvents()
-        window.graph.view.fit()
+        window.graph.fit()
     screenshot(window, screenshot_path)
     window.close()
     window.deleteLater()

@@ -128,3 +128,28 @@ def test_graph_command_line(tmp_path):
     assert result.returncode == 0, result.stderr
     text = out.read_text()
     assert "class_effect" in text and "students" in text
+
+
+def test_a_small_graph_in_a_low_panel_opens_readable_and_f_shows_it_whole(qtbot):
+    """At 1280x720 the graph panel is about 250 px high: fitting all of eight schools' model and
+    guide there drew nodes too small for their names. It opens readable, from the top left;
+    F fits the whole graph."""
+    from PySide6.QtCore import Qt
+
+    from gui.views.panels.graph import READABLE_ZOOM, TEXT_DETAIL
+
+    panel, _ = draw(qtbot, models.nested_plates)
+    panel.resize(1200, 250)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.view.transform().m11() > 0 and not panel._needs_fit)
+    panel.fit()
+    view = panel.view
+    assert view.transform().m11() == pytest.approx(READABLE_ZOOM)
+    assert view.verticalScrollBar().value() == view.verticalScrollBar().minimum()
+    top_left = view.mapToScene(view.viewport().rect().topLeft())
+    assert top_left.y() <= view.sceneRect().top() + 1
+    qtbot.keyClick(view, Qt.Key_F)
+    assert view.transform().m11() < READABLE_ZOOM
+    whole = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert whole.contains(view.sceneRect())
+    assert TEXT_DETAIL < READABLE_ZOOM

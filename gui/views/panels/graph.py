@@ -35,6 +35,7 @@ SYNC_LIMIT = 400  # graphs with more sites than this are planned off the GUI thr
 SLICE_SECONDS = 0.012  # drawing work done per turn of the GUI loop
 EDGES_PER_ITEM = 100  # edges share path items, in chunks the scene can still cull
 TEXT_DETAIL = 0.35  # below this zoom, nodes are drawn without their text
+READABLE_ZOOM = 0.75  # a small graph is shown no smaller than this: its names stay readable (F fits all)
 OVERVIEW_CHUNK = 1000  # nodes per path of a big graph's overview
 BIG_GRAPH = 2000  # programs with more nodes than this are drawn as an overview when zoomed out
 PLATE_LESSON = "loop_vs_plate.py"
@@ -185,11 +186,19 @@ class GraphView(QGraphicsView):
             self.sigBackgroundClicked.emit(self.mapToScene(event.position().toPoint()))
         super().mousePressEvent(event)
 
-    def fit(self):
+    def fit(self, readable: bool = False):
+        """The whole graph in view; with ``readable``, no smaller than READABLE_ZOOM, from its top
+        left (the model's first sites; the rest a scroll away), as a map opens on a place."""
         rect = self.sceneRect().adjusted(-20, -20, 20, 20)  # the panel's, not itemsBoundingRect: O(items)
-        if not rect.isEmpty():
-            self.fitInView(rect, Qt.KeepAspectRatio)
-            self.sigZoomed.emit()
+        if rect.isEmpty():
+            return
+        self.fitInView(rect, Qt.KeepAspectRatio)
+        if readable and self.transform().m11() < READABLE_ZOOM:
+            self.resetTransform()
+            self.scale(READABLE_ZOOM, READABLE_ZOOM)
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
+        self.sigZoomed.emit()
 
 
 class GraphPanel(QWidget):
@@ -465,7 +474,11 @@ class GraphPanel(QWidget):
     def _fit_if_shown(self):
         if self._needs_fit and self.view.isVisible() and self.view.viewport().width() > 50:
             self._needs_fit = False
-            self.view.fit()
+            self.fit()
+
+    def fit(self):
+        """Fit the view to the graph: a small one readable, a big one whole (its overview)."""
+        self.view.fit(readable=len(self.nodes) <= SYNC_LIMIT)
 
     def showEvent(self, event):
         super().showEvent(event)
