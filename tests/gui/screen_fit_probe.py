@@ -35,6 +35,7 @@ def measure(window, app) -> dict:
                           or w.height() < w.minimumSizeHint().height()} for name, w in shown},
         "svi_buttons_cut": [b.text() for b in buttons if b.width() < b.minimumSizeHint().width() or not inside(window, b)],
         "loss_plot_height": window.svi.loss_view.height() if monitor_shown else None,
+        "params_plot_height": window.svi.param_plot.vb.size().height() if monitor_shown else None,
         "toolbar_hidden": [action.text() for toolbar in window.findChildren(QToolBar) for action in toolbar.actions()
                            if not toolbar.widgetForAction(action).isVisible()
                            or not inside(window, toolbar.widgetForAction(action))],

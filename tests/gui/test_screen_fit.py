@@ -40,5 +40,6 @@ def test_the_window_fits_a_projectors_screen(tmp_path, width, height):
     assert set(report["presentation, training"]["panels"]) == {"SVI monitor"}
     assert set(report["presentation, stepping"]["panels"]) == {"Handler stack", "Message inspector", "Source"}
     assert report["normal, monitor"]["loss_plot_height"] >= 100
+    assert report["normal, monitor"]["params_plot_height"] >= 60  # its data area: with a title and an axis label each, they had 30
     assert report["presentation, training"]["loss_plot_height"] >= 300
     assert report["normal again"]["panels"].keys() == report["normal, monitor"]["panels"].keys()

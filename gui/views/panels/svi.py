@@ -79,11 +79,14 @@ class SviPanel(QWidget):
         commands.addWidget(self.status, 1)
 
         pg.setConfigOptions(antialias=False)  # antialiased lines of 100 000 points cost ~5x to draw
-        self.loss_view = pg.PlotWidget(title="loss", axisItems={"left": ReadableLogAxis("left")})
-        self.param_view = pg.PlotWidget(title="parameters")
-        self.grad_view = pg.PlotWidget(title="gradient norms")
+        # Named on its axis, not in a title row: on a 720-line screen every row of height counts.
+        self.loss_view = pg.PlotWidget(axisItems={"left": ReadableLogAxis("left")})
+        self.param_view = pg.PlotWidget()  # named by their tabs: a title would take a low screen's height
+        self.grad_view = pg.PlotWidget()
         self.loss_plot, self.param_plot, self.grad_plot = (view.getPlotItem() for view in
                                                            (self.loss_view, self.param_view, self.grad_view))
+        self._titles: dict = {}  # plot -> its title as last set (None: no title row)
+        self.loss_plot.setLabel("left", "loss")
         self.loss_legend, self.param_legend, self.grad_legend = Legend(), Legend(), Legend()
         for plot in (self.loss_plot, self.param_plot, self.grad_plot):
             # no grid: pyqtgraph draws it with the axes, and replaying it dominated each frame
@@ -95,18 +98,21 @@ class SviPanel(QWidget):
         self._show_readout(False)
         self._mouse = pg.SignalProxy(self.loss_view.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
         self.loss_view.viewport().installEventFilter(self)
+        # The loss above; below it one of the others at a time, in tabs, each with the whole width
+        # and height: stacked, at 1280x720 they were left 30 px high each.
         self.plots = QSplitter(Qt.Vertical)
         self.plots.addWidget(_beside(self.loss_view, self.loss_legend))
-        lower = QSplitter(Qt.Horizontal)
-        lower.addWidget(_beside(self.param_view, self.param_legend))
-        lower.addWidget(_beside(self.grad_view, self.grad_legend))
-        self.plots.addWidget(lower)
-        self.site_elbo = SiteElboView()  # shown for a run that sends per-site ELBO terms
-        self.plots.addWidget(self.site_elbo)
-        self.site_elbo.setVisible(False)
-        self.plots.setStretchFactor(2, 2)
-        self.plots.setStretchFactor(0, 3)
-        self.plots.setStretchFactor(1, 2)
+        self.details = QTabWidget()
+        self.details.setDocumentMode(True)
+        self.details.addTab(_beside(self.param_view, self.param_legend), "parameters")
+        self.details.addTab(_beside(self.grad_view, self.grad_legend), "gradient norms")
+        self.site_elbo = SiteElboView()  # its tab is there for a run that sends per-site ELBO terms
+        self._site_elbo_tab = self.details.addTab(self.site_elbo, "per-site ELBO")
+        self.details.setTabVisible(self._site_elbo_tab, False)
+        self.details.setTabToolTip(self._site_elbo_tab, SiteElboView.DESCRIPTION)
+        self.plots.addWidget(self.details)
+        self.plots.setStretchFactor(0, 1)
+        self.plots.setStretchFactor(1, 1)
 
         self.side = QTabWidget()
         self.side.addTab(self._settings_tab(), "Settings")
@@ -247,6 +253,10 @@ class SviPanel(QWidget):
     def set_presenting(self, presenting: bool) -> None:
         """Presentation mode shows the plots alone: the settings column comes back afterwards."""
         self.side.setVisible(not presenting)
+        # The class reads the loss from across the room: it takes more of the height then.
+        total = sum(self.plots.sizes())
+        if total:
+            self.plots.setSizes([total * 2 // 3, total // 3] if presenting else [total // 2, total // 2])
 
     def set_text_size(self, points: float) -> None:
         """Plot titles, ticks, axis labels, legends and the readout follow the app's text size."""
@@ -269,12 +279,16 @@ class SviPanel(QWidget):
                 item.setTextPen(palette["text"])
                 item.setStyle(tickFont=font, tickTextOffset=max(3, int(self.text_size / 2)))
                 item.label.setFont(font)
-            self._set_title(plot, plot.titleLabel.text)
+            self._set_title(plot, self._titles.get(plot))
         self.readout.setFont(font)
         self.readout.fill = pg.mkBrush(palette["panel"])
         self.readout.border = pg.mkPen(palette["border"])
 
-    def _set_title(self, plot, title: str) -> None:
+    def _set_title(self, plot, title) -> None:
+        self._titles[plot] = title
+        if not title:
+            plot.setTitle(None)  # no row kept for it
+            return
         plot.setTitle(title, color=colors()["text"].name(), size=f"{self.text_size * 1.15:.1f}pt")
 
     # Settings ----------------------------------------------------------------------
@@ -442,11 +456,11 @@ class SviPanel(QWidget):
                 item.setData(run.x(by_time)[: series.size], series.values)
 
     def _show_site_elbo(self) -> None:
-        hidden = self.site_elbo.isHidden()
-        self.site_elbo.show_run(self.model.shown)
-        if hidden and not self.site_elbo.isHidden():  # room for it, once, when it first appears
-            total = sum(self.plots.sizes())
-            self.plots.setSizes([total * 3 // 8, total // 4, total * 3 // 8])
+        shown_before = self.details.isTabVisible(self._site_elbo_tab)
+        has_terms = self.site_elbo.show_run(self.model.shown)
+        self.details.setTabVisible(self._site_elbo_tab, has_terms)
+        if has_terms and not shown_before:  # asked for: shown, once, when it first appears
+            self.details.setCurrentIndex(self._site_elbo_tab)
 
     def _redraw_losses(self, by_time: bool) -> None:
         weight = self.smoothing_weight()
@@ -484,7 +498,8 @@ class SviPanel(QWidget):
         for plot in (self.loss_plot, self.param_plot, self.grad_plot):
             plot.clear()
             plot.setLogMode(y=self.log_y.isChecked() and plot is self.loss_plot)
-            plot.setLabel("bottom", "wall time (s)" if by_time else "step")
+            if plot is self.loss_plot:  # the plots below share its x axis: their rows go to the curves
+                plot.setLabel("bottom", "wall time (s)" if by_time else "step")
         self.loss_plot.addItem(self.crosshair, ignoreBounds=True)
         self.loss_plot.addItem(self.readout, ignoreBounds=True)
         self._curves, self._param_curves, self._grad_curves = {}, {}, {}
@@ -521,12 +536,13 @@ class SviPanel(QWidget):
         for legend, name in ((self.loss_legend, "loss"), (self.param_legend, "param"), (self.grad_legend, "grad")):
             legend.set_entries(entries[name])
         # Runs that report losses only (loss events, no SVI.step): the loss takes the whole height.
-        self.plots.widget(1).setVisible(not visible or bool(entries["param"] or entries["grad"]))
+        self.details.setVisible(not visible or bool(entries["param"] or entries["grad"])
+                                or self.details.isTabVisible(self._site_elbo_tab))
         for plot, name, title in ((self.param_plot, "param", "parameters"), (self.grad_plot, "grad", "gradient norms")):
             empty = bool(visible) and not entries[name]
             for axis in ("left", "bottom"):
                 plot.showAxis(axis, not empty)
-            self._set_title(plot, f"{title}: none recorded in these runs" if empty else title)
+            self._set_title(plot, f"{title}: none recorded in these runs" if empty else None)
 
     def reset_zoom(self):
         for plot in (self.loss_plot, self.param_plot, self.grad_plot):

@@ -16,7 +16,7 @@ from ...models import text
 
 # Eight hues that stay apart from each other on white and on dark grey (Tableau's 10, less grey and olive).
 LEGEND_SAMPLE_WIDTH = 24
-LEGEND_CHARACTERS = 20  # wider names are elided
+LEGEND_CHARACTERS = 26  # wider names are elided (assignment_probs[0,0] fits)
 RUN_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 

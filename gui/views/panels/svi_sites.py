@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QSplitter, QTableView, QVBoxLayout, QWidget
 
 from ..rows_model import RowsModel
 from .svi_plots import Legend, element_colour
@@ -16,12 +16,12 @@ MAX_CURVES = 12  # the noisiest sites plotted; every site is in the table
 
 
 class SiteElboView(QWidget):
+    DESCRIPTION = "Per-site ELBO: each site's log p − log q at every step; the table lists the noisiest site first"
+
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.title = QLabel("Per-site ELBO (log p − log q per step), the noisiest site first")
-        self.plot_view = pg.PlotWidget(title="per-site ELBO")
+        self.plot_view = pg.PlotWidget()  # named by its tab
         self.plot = self.plot_view.getPlotItem()
-        self.plot.setLabel("bottom", "step")
         self.legend = Legend()
         self.rows = RowsModel(COLUMNS, self)
         self.table = QTableView()
@@ -35,17 +35,15 @@ class SiteElboView(QWidget):
         split.setStretchFactor(0, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.title)
         layout.addWidget(split, 1)
         self._curves: dict = {}
         self._run = None
 
-    def show_run(self, run) -> None:
-        """Plot ``run``'s per-site ELBO (hidden when it has none)."""
+    def show_run(self, run) -> bool:
+        """Plot ``run``'s per-site ELBO; whether it has any."""
         has_terms = run is not None and bool(run.site_elbo)
-        self.setVisible(has_terms)
         if not has_terms:
-            return
+            return False
         spread = run.site_elbo_spread()
         self.rows.set_rows((name, f"{mean:.4g}", f"{variance:.4g}") for name, mean, variance in spread)
         plotted = [name for name, _, _ in spread[:MAX_CURVES]]
@@ -59,6 +57,7 @@ class SiteElboView(QWidget):
         for name, curve in self._curves.items():
             series = run.site_elbo[name]
             curve.setData(steps[len(steps) - series.size:], series.values)
+        return True
 
     def table_view(self) -> list:
         """The table as shown: (site, mean, variance) per row, read from its cells."""
