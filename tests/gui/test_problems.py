@@ -52,6 +52,12 @@ def test_a_problem_row_travels_to_its_step_and_site(qtbot, window):
     assert window.docks["Problems"].windowTitle() == "Problems (1)"
     window.travel(0)
     table = window.problems_panel.table
+    # The whole text, fix included, is in the row: wrapped to the column's width, never cut.
+    table.resize(600, 300)
+    table.resizeRowsToContents()
+    cell = table.visualRect(table.model().index(0, 4))
+    needed = table.fontMetrics().boundingRect(cell.adjusted(0, 0, -8, 0), Qt.TextWordWrap, rows[0]["problem"])
+    assert cell.height() >= needed.height() > 2 * table.fontMetrics().height()
     qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualRect(table.model().index(0, 4)).center())
     problem = window.problems.problems[0]
     assert window.session.current == problem.seq

@@ -30,8 +30,11 @@ class ProblemsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setWordWrap(False)  # one line a problem, the whole text in its tooltip and the inspector
+        # The fix is at the end of a problem's text: wrapped, as VS Code's Problems panel does, rows
+        # as high as their text (a check finds a few problems, once per kind and site).
+        self.table.setWordWrap(True)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         header = self.table.horizontalHeader()
         for column in range(len(COLUMNS) - 1):
             header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
