@@ -181,6 +181,9 @@ def svi_summary(history: SviHistory) -> str:
     window = history.ends_window()
     lines = [f"SVI: {len(history)} steps, loss {first:.6g} -> {last:.6g} "
              f"(mean of the first and the last {window} step{'s' if window > 1 else ''})"]
+    if history.nonfinite_steps:  # the means above are of the finite steps: say what they leave out
+        lines[0] += (f"\n  the loss was not finite at {len(history.nonfinite_steps)} of {len(history)} steps, "
+                     f"the first at step {history.nonfinite_steps[0]} (`main.py check` finds where it starts)")
     if history.param_summaries:
         lines.append("Final parameters:")
         width = max(map(len, history.param_summaries))

@@ -64,6 +64,14 @@ def test_nan_loss_names_the_step():
     assert result.returncode == 1 and "NonFiniteLoss: the loss became nan at step" in result.stderr
 
 
+def test_a_run_that_goes_on_past_a_nan_says_so_in_its_summary():
+    """The NaN lesson asks not to stop on a non-finite loss: the summary's means are of the finite
+    steps, and it says how many were not, and from which step."""
+    result = main_py(ROOT / "resources" / "examples" / "debugging_a_nan.py", "--svi-steps", "15")
+    assert result.returncode == 0, result.stderr
+    assert "the loss was not finite at 5 of 15 steps, the first at step 11" in result.stdout
+
+
 def test_missing_file():
     result = main_py(MODELS / "no_such_file.py")
     assert result.returncode == 2 and "no such file" in result.stderr  # as python exits for it
