@@ -219,12 +219,20 @@ class MainWindow(QMainWindow):
             QMessageBox.critical(self, "Cannot open the recording", str(error))
             return False
         self.model_path = None
+        self._show_recorded_settings()
         self.setWindowTitle(f"{path.name} — MiniPyro Studio")
         self.recent.remember(path)
         if self.debug.follower.active:
             self._follow_timer.start()
         self._refresh()
         return True
+
+    def _show_recorded_settings(self) -> None:
+        """The monitor's settings as the recording's (first) run trained with, not the last file's."""
+        events = self.session.events
+        start = next((events[k] for k in range(min(len(events), 8)) if events[k]["kind"] == "run_start"), None)
+        if start is not None and isinstance(start.get("svi"), dict):
+            self.svi.show_settings(start["svi"], start.get("seed"))
 
     def set_drop_old_events(self, dropping: bool) -> None:
         """The user's choice while following a recording: keep every event (the default: nothing

@@ -214,6 +214,22 @@ def test_open_a_recording_and_refuse_a_bad_one(qtbot, window, tmp_path, monkeypa
     assert shown and str(bad) in shown[0] and "line 2" in shown[0]
 
 
+def test_a_recorded_svi_run_shows_the_settings_it_trained_with(qtbot, window, tmp_path):
+    window.svi.show_settings({"steps": 1000, "lr": 0.01})  # as a file opened before might leave them
+    path = tmp_path / "svi.mpr.jsonl"
+    header = {"format": "minipyro-recording", "version": 2, "detail": "svi"}
+    run = {"file": "elsewhere.py", "entry": "svi", "seed": 7}
+    events = [{"seq": 0, "kind": "run_start", "t": 0.0, "status": "running", **run,
+               "svi": {"steps": 200, "lr": 0.05, "optimizer": "ClippedAdam", "elbo": "TraceMeanField_ELBO"}},
+              {"seq": 1, "kind": "svi_step", "t": 0.1, "step": 1, "loss": 3.5, "params": {}, "grad_norms": {}},
+              {"seq": 2, "kind": "run_end", "t": 0.2, "status": "ok", **run}]
+    path.write_text("\n".join(json.dumps(line) for line in [header, *events]) + "\n")
+    assert window.open_recording(path)
+    shown = window.svi.settings()
+    assert (shown["steps"], shown["lr"], shown["optimizer"], shown["elbo"], shown["seed"]) == \
+        (200, 0.05, "ClippedAdam", "TraceMeanField_ELBO", 7)
+
+
 def test_a_recording_being_written_is_followed(qtbot, window, tmp_path):
     path = tmp_path / "live.mpr.jsonl"
     header = {"format": "minipyro-recording", "version": 1, "detail": "sites"}

@@ -298,6 +298,13 @@ class SviPanel(QWidget):
             settings = read_info(path).svi
         except OSError:
             settings = SVI_DEFAULTS
+        self.show_settings(settings)
+
+    def show_settings(self, settings: dict, seed=None) -> None:
+        """Show ``settings`` (a file's ``svi`` dict, or what a recorded run trained with), each
+        one missing or of the wrong type as its default."""
+        if isinstance(seed, int) and not isinstance(seed, bool):
+            self.seed.setValue(seed)
         self.steps.setValue(_setting(settings, "steps", int))
         self.lr.setValue(_setting(settings, "lr", float))
         self.optimizer.setCurrentText(_setting(settings, "optimizer", str))
