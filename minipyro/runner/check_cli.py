@@ -20,15 +20,17 @@ import argparse
 import ast
 import json
 import sys
+import time
 from pathlib import Path
 
-from ..observe.problems import ProblemFinder
+from ..observe.problems import Problem, ProblemFinder
 from ..observe.shapes_at import format_rows, partial_trace_rows
 from .cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, check_model_file, positive_int, seed_int
 from .controller import DEFAULT_MEMORY_LIMIT, ControllerError, RunnerController
 from .modelfile import ENGINES
 
 DEFAULT_STEPS = 20
+DEFAULT_TIMEOUT = 300.0  # seconds: a run still going then is reported where it is, and stopped
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,11 +43,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true",
                         help='print a JSON list of {"kind", "site", "step", "source", "message"}')
     parser.add_argument("--hints", action="store_true", help="with --json: include hints (kind loop)")
+    parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"a run not finished by then is reported where it is, as kind timeout "
+                             f"(default {DEFAULT_TIMEOUT:g})")
 
 
-def find_problems(path: Path, steps: int, seed: int = 0, engine=None, on_output=None, controller=None) -> tuple:
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text}")
+    return value
+
+
+def find_problems(path: Path, steps: int, seed: int = 0, engine=None, on_output=None, controller=None,
+                  timeout: float = DEFAULT_TIMEOUT) -> tuple:
     """(problems, status of the run, its events) for the model file at ``path``, run in the
-    runner's child (``controller``'s, which is left running, or a new one's)."""
+    runner's child (``controller``'s, which is left running, or a new one's). A run still going
+    after ``timeout`` seconds (an endless loop) is paused, to learn where it is, and stopped."""
 
     def on_event(event: dict) -> None:
         if event["kind"] == "output" and event.get("stream") != "runner":
@@ -57,12 +74,32 @@ def find_problems(path: Path, steps: int, seed: int = 0, engine=None, on_output=
     try:
         controller.run(path, entry="svi", seed=seed, svi={"steps": steps, "stop_on_nonfinite": True}, detail="sites",
                        engine=engine, watch=True)
+        deadline = time.monotonic() + timeout
         while not controller.wait_until("finished", "dead", timeout=0.2):
-            pass
+            if time.monotonic() > deadline:
+                stuck = _stop_where_stuck(controller, timeout)
+                problems = ProblemFinder().feed_all(controller.events)
+                return problems + [stuck], controller.status, controller.events
     finally:
         if own:
             controller.close()
     return ProblemFinder().feed_all(controller.events), controller.status, controller.events
+
+
+def _stop_where_stuck(controller, timeout: float) -> Problem:
+    """Pause the run (a pause in plain Python lands on the user's next line), read where it is, stop it."""
+    controller.pause()
+    controller.wait_until("paused", "finished", "dead", timeout=5.0)
+    events = controller.events
+    where = next((e for e in reversed(events) if e["kind"] == "line" or e.get("source")), None)
+    source = f"{where['file']}:{where['line']}" if where and where["kind"] == "line" else (where or {}).get("source")
+    step = 1 + max((e["step"] for e in events if e["kind"] == "svi_step"), default=0)
+    controller.stop()
+    at = f" at {source}" if source else ""
+    return Problem("timeout", None, step, source,
+                   f"the run had not finished after {timeout:g} s: it was{at} in step {step}. "
+                   f"Fix: an endless loop or a very slow step? Look at that line, or give more time (--timeout).",
+                   events[-1]["seq"] if events else 0)
 
 
 def expected_problems(path: Path) -> list:
@@ -98,7 +135,8 @@ def main(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> i
         return EXIT_USAGE
     try:
         problems, status, events = find_problems(path, options.svi_steps, options.seed, options.engine,
-                                         on_output=lambda event: stderr.write(event["text"]))
+                                                 on_output=lambda event: stderr.write(event["text"]),
+                                                 timeout=options.timeout)
     except KeyboardInterrupt:
         stderr.write("\nminipyro-studio: stopped by you (Ctrl+C).\n")
         return EXIT_INTERRUPTED
@@ -123,7 +161,7 @@ def main(options: argparse.Namespace, stdout=sys.stdout, stderr=sys.stderr) -> i
         summary = f"{len(found)} problem{'' if len(found) == 1 else 's'}" if found else "no problems"
         more = f" ({len(expected)} expected, as the file declares)" if expected else ""
         stdout.write(f"{path}: {summary} found in {steps}{more}.\n")
-    if status not in ("ok", "error"):
+    if status not in ("ok", "error") and not any(p.kind == "timeout" for p in problems):
         stderr.write(f"minipyro-studio: {path}: the run ended with status '{status}'\n")
         return EXIT_FAILED
     return EXIT_FAILED if found or (status != "ok" and not expected) else EXIT_OK

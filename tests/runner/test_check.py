@@ -178,6 +178,17 @@ def test_the_command_prints_json_and_exits_1_on_problems_0_when_clean(tmp_path):
     assert (clean.returncode, json.loads(clean.stdout)) == (0, [])
 
 
+def test_a_run_that_never_ends_is_reported_where_it_is_stuck(tmp_path):
+    model = tmp_path / "stuck.py"
+    model.write_text("def model():\n    n = 0\n    while True:\n        n += 1\n\n\ndef guide():\n    pass\n")
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", str(model), "--json", "--timeout", "2"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    [problem] = json.loads(result.stdout)
+    assert problem["kind"] == "timeout" and problem["source"] in (f"{model}:3", f"{model}:4")
+    assert "had not finished after 2 s" in problem["message"]
+
+
 def test_usage_errors_exit_2():
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", "x.py", "--svi-steps", "0"],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
