@@ -384,6 +384,9 @@ class ProblemFinder:
 
 def _error_fix(kind, text: str) -> str:
     lowered = text.lower()
+    if kind == "ModelFileError":  # the file itself, not a line of it running
+        return ("a model file defines `def model(...)` and, for SVI, `def guide(...)` at its top level "
+                "(README: model files).")
     if "constraint" in lowered or "support" in lowered:
         return ("keep the argument inside its constraint: give the param a constraint or transform it "
                 "(softplus, exp), or check the data against the support.")

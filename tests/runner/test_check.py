@@ -189,6 +189,13 @@ def test_a_run_that_never_ends_is_reported_where_it_is_stuck(tmp_path):
     assert "had not finished after 2 s" in problem["message"]
 
 
+def test_a_file_without_a_model_is_told_what_a_model_file_defines(controller):
+    problems, _, _ = find_problems(ROOT / "tests" / "runner" / "models" / "no_model.py", 2, controller=controller)
+    [problem] = problems
+    assert problem.kind == "error" and "defines no function named 'model'" in problem.message
+    assert "Fix: a model file defines `def model(...)`" in problem.message
+
+
 def test_usage_errors_exit_2():
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", "x.py", "--svi-steps", "0"],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
