@@ -23,8 +23,8 @@ from ..observe.event import DETAILS
 from ..observe.recording import SUFFIX
 from .engines import ENGINES
 from .modelfile import ModelFileError, choose_engine
-from .script import (ProcessRecording, ScriptError, child_environment, finish_on_sigterm, process_rank,
-                     resolve_script, run_script, source_text, stem_of)
+from .script import (NO_PYRO, NO_SVI, ProcessRecording, ScriptError, child_environment, finish_on_sigterm,
+                     process_rank, resolve_script, run_script, source_text, stem_of)
 from .startup import hook_folder
 
 PREFIX = "minipyro-studio: "
@@ -168,7 +168,8 @@ def _restore(saved: dict) -> None:
 
 def _report(recording: ProcessRecording, out: Path, started: float) -> None:
     if not recording.pyro_seen:
-        say(f"no Pyro calls were seen; {out} holds the script's output only")
+        what = NO_SVI if recording.only_inference_heard() else NO_PYRO
+        say(f"{what}; {out} holds the script's output only")
     else:
         counts = recording.counts
         parts = [f"{counts.get('svi_step', 0)} SVI steps"] if counts.get("svi_step") else []

@@ -41,6 +41,8 @@ from .capture import BytesAsText
 
 ENV_VAR = "MINIPYRO_STUDIO_RECORD"
 NO_PYRO = "no Pyro calls were seen"
+# Pyro was imported and used, but at svi detail only SVI steps and ELBO evaluations are recorded.
+NO_SVI = "no SVI step or ELBO evaluation was seen (svi detail records only those; --detail sites records every site)"
 MAX_RECORDED_OUTPUT = 16 * 1024 * 1024  # characters of output kept in a recording, per process
 MAX_SOURCE_CHARACTERS = 1024 * 1024
 OWN_KINDS = frozenset({"run_start", "run_end", "output", "error"})  # the rest come from Pyro calls
@@ -170,6 +172,11 @@ class ProcessRecording:
         else:
             self.emit("error", type=type(error).__name__, message=str(error), frames=error_frames(error))
 
+    def only_inference_heard(self) -> bool:
+        """Pyro was imported, and the detail (``svi``, from the start) hears only SVI steps and
+        ELBO evaluations: an MCMC or importance run uses Pyro unheard."""
+        return self.recorder is not None and self.detail == "svi" and not self.first_step
+
     def flush(self) -> None:
         if self.writer is not None:
             self.writer.flush()
@@ -187,7 +194,7 @@ class ProcessRecording:
                 gc.set_threshold(*self._gc_thresholds)
             ending = {"status": status, **({} if exit_code is None else {"exit_code": exit_code})}
             if not self.pyro_seen:
-                ending["note"] = NO_PYRO
+                ending["note"] = NO_SVI if self.only_inference_heard() else NO_PYRO
             self.emit("run_end", **{key: self.run_fields.get(key) for key in ("file", "entry", "seed")}, **ending)
             self.finished = True
             if self.writer is not None:

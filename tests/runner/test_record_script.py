@@ -162,6 +162,14 @@ def test_a_script_that_never_calls_pyro_gives_a_recording_that_says_so(workdir):
     assert [event["type"] for event in recording if event.kind == "error"] == ["RuntimeError"]
 
 
+def test_pyro_used_without_svi_at_svi_detail_is_not_called_no_pyro(workdir):
+    recorded = record(["--detail", "svi", "-o", "importance.mpr.jsonl", "sub/importance_only.py"], workdir)
+    assert recorded.returncode == 0, recorded.stderr.decode()
+    note = load_recording(workdir / "importance.mpr.jsonl")[-1]["note"]
+    assert note.startswith("no SVI step or ELBO evaluation was seen") and "--detail sites" in note
+    assert any(note in line for line in studio_lines(recorded.stderr))
+
+
 def test_a_missing_script_or_one_that_is_not_python_is_refused_clearly(workdir):
     missing = record(["nowhere.py", "--flag"], workdir)
     assert missing.returncode == 2
