@@ -104,8 +104,14 @@ class SviPanel(QWidget):
         self.plots.addWidget(_beside(self.loss_view, self.loss_legend))
         self.details = QTabWidget()
         self.details.setDocumentMode(True)
-        self.details.addTab(_beside(self.param_view, self.param_legend), "parameters")
-        self.details.addTab(_beside(self.grad_view, self.grad_legend), "gradient norms")
+        # Side by side, as before the tabs: each at full width drew twice the points a tick (measured:
+        # p99 lateness 17 -> 40 ms while eight schools streams).
+        both = QSplitter(Qt.Horizontal)
+        both.addWidget(_beside(self.param_view, self.param_legend))
+        both.addWidget(_beside(self.grad_view, self.grad_legend))
+        self.details.addTab(both, "parameters and gradient norms")
+        self.param_plot.setLabel("left", "value")
+        self.grad_plot.setLabel("left", "gradient norm")
         self.site_elbo = SiteElboView()  # its tab is there for a run that sends per-site ELBO terms
         self._site_elbo_tab = self.details.addTab(self.site_elbo, "per-site ELBO")
         self.details.setTabVisible(self._site_elbo_tab, False)
@@ -411,11 +417,14 @@ class SviPanel(QWidget):
         started = time.perf_counter()
         if self._check_layout():
             self._dirty_parts = set(PLOT_PARTS)
+        shown = {"loss": True, "params": self.param_view.isVisible(), "grads": self.grad_view.isVisible()}
         for _ in range(len(REDRAW_TURNS)):
             part = REDRAW_TURNS[self._turn % len(REDRAW_TURNS)]
             self._turn += 1
-            if part in self._dirty_parts:
+            if part in self._dirty_parts and shown[part]:
                 break
+        else:
+            return  # what changed is in a tab not shown: drawn when its tab is
         self._dirty_parts.discard(part)
         self.redraw_part(part)
         # Leave the event loop at least twice the drawing time: a slow paint must not starve it.
@@ -465,7 +474,8 @@ class SviPanel(QWidget):
     def _show_site_elbo(self) -> None:
         shown_before = self.details.isTabVisible(self._site_elbo_tab)
         has_terms = self.site_elbo.show_run(self.model.shown)
-        self.details.setTabVisible(self._site_elbo_tab, has_terms)
+        if has_terms != shown_before:  # only then: setting it lays the tabs out, and repaints them, again
+            self.details.setTabVisible(self._site_elbo_tab, has_terms)
         if has_terms and not shown_before:  # asked for: shown, once, when it first appears
             self.details.setCurrentIndex(self._site_elbo_tab)
 
