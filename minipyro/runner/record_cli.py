@@ -23,8 +23,8 @@ from ..observe.event import DETAILS
 from ..observe.recording import SUFFIX
 from .engines import ENGINES
 from .modelfile import ModelFileError, choose_engine
-from .script import (NO_PYRO, NO_SVI, ProcessRecording, ScriptError, child_environment, finish_on_sigterm,
-                     process_rank, resolve_script, run_script, source_text, stem_of)
+from .script import (NO_PYRO, NO_SVI, ProcessRecording, ScriptError, child_environment, process_rank,
+                     resolve_script, run_script, source_text, stem_of)
 from .startup import hook_folder
 
 PREFIX = "minipyro-studio: "
@@ -141,7 +141,6 @@ def main(argv: list) -> int:
     hooks = hook_folder(Path(__file__).resolve().parents[2])
     saved_environment = {key: os.environ.get(key) for key in ("MINIPYRO_STUDIO_RECORD", "PYTHONPATH")}
     os.environ.update(child_environment(out, detail, first_step, hooks))
-    finish_on_sigterm(recording, then=lambda: shutil.rmtree(hooks, ignore_errors=True))
     try:
         status, exit_code = run_script(script, options.module, script_args, recording,
                                        before_run=seeding(engine, options.seed))

@@ -27,7 +27,6 @@ import io
 import json
 import os
 import runpy
-import signal
 import sys
 import threading
 import time
@@ -363,38 +362,9 @@ def finish_at_exit(recording: ProcessRecording) -> None:
         recording.finish("error" if recording.uncaught else "ok")
 
     atexit.register(finish)
-    finish_on_sigterm(recording)
     util = sys.modules.get("multiprocessing.util")
     if util is not None:  # its finalizers are cleared as the child starts, then after-fork hooks run
         util.register_after_fork(recording, lambda _: util.Finalize(recording, finish, exitpriority=0))
-
-
-def finish_on_sigterm(recording: ProcessRecording, then: Callable[[], None] = lambda: None) -> None:
-    """A process ended by SIGTERM (``Pool.terminate`` as a ``with Pool(...)`` block ends, ``kill``,
-    ``timeout``) ends ``recording`` first (status ``stopped``; ``then`` runs), then dies of the
-    signal as it would have. Its default action would kill it before its events left their
-    buffer: a pool's workers left files with a header only. A script's own handler is kept."""
-    current = signal.getsignal(signal.SIGTERM)
-    # A forked child inherits its parent's handler (which ends the parent's recording): replaced.
-    if threading.current_thread() is not threading.main_thread() \
-            or not (current is signal.SIG_DFL or getattr(current, "ends_a_recording", False)):
-        return
-
-    def terminated(signum, frame):
-        writer = recording.writer
-        # The handler runs in the main thread, between two of its bytecodes: if that thread was
-        # inside a write (holding the writer's lock), the recording is left as it is on disk.
-        if writer is None or writer._lock.acquire(timeout=0.2):
-            if writer is not None:
-                writer._lock.release()
-            recording.finish("stopped", 128 + signum)
-        if os.getpid() == recording.pid:
-            then()
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    terminated.ends_a_recording = True
-    signal.signal(signal.SIGTERM, terminated)
 
 
 def child_run_fields(fields: dict) -> dict:

@@ -198,22 +198,6 @@ def test_forked_workers_that_train_record_and_one_that_does_not_leaves_no_file(w
     assert load_recording(workdir / "pool.mpr.jsonl")[-1]["note"] == "no Pyro calls were seen"
 
 
-def test_pool_workers_terminated_by_their_with_block_leave_whole_recordings(workdir):
-    recorded = record(["-o", "pool.mpr.jsonl", "sub/pool_workers.py"], workdir)
-    assert recorded.returncode == 0, recorded.stderr.decode()
-    files = sorted(workdir.glob("pool.pid*.mpr.jsonl"))
-    assert len(files) == 2
-    last_losses = printed_losses(recorded.stdout, r"last loss (\S+)")
-    recorded_last = []
-    for path in files:
-        recording = load_recording(path)
-        steps = [event["loss"] for event in recording if event.kind == "svi_step"]
-        assert len(steps) == 20  # not only what the flusher had written when SIGTERM came
-        assert recording[-1]["kind"] == "run_end" and recording[-1]["status"] == "stopped"
-        recorded_last.append(steps[-1])
-    assert sorted(recorded_last) == sorted(last_losses)
-
-
 def test_stored_output_is_capped_and_the_recording_says_so(tmp_path, monkeypatch):
     from minipyro.runner import script
 
