@@ -8,6 +8,8 @@ replayed. This module imports nothing heavy: the app reads events without torch.
 from __future__ import annotations
 
 import json
+import math
+import warnings
 from typing import NamedTuple
 
 # "svi": SVI steps, ELBO evaluations, structure, output and errors only (cheap for any training job);
@@ -129,12 +131,10 @@ def _plain_data(value):
     if isinstance(value, (list, tuple)):
         return [_plain_data(item) for item in value]
     if isinstance(value, float):
-        return value if value == value and abs(value) != float("inf") else str(value)
+        return value if math.isfinite(value) else str(value)
     if value is None or isinstance(value, (str, int, bool)):
         return value
     if callable(getattr(value, "tolist", None)):
-        import warnings
-
         with warnings.catch_warnings():  # a traced tensor warns that it becomes a constant: it is only read
             warnings.simplefilter("ignore")
             return _plain_data(value.tolist())

@@ -10,12 +10,10 @@ replayed. The kinds and their fields are DESIGN section 3.
 
 from __future__ import annotations
 
-import functools
 import gc
 import sys
 import time
 import types
-import warnings
 from typing import Callable, Optional
 
 import torch
@@ -33,25 +31,6 @@ from .summary import (distribution_shapes, log_prob_shape, plain_float, summariz
 GC_THRESHOLD_WHILE_RECORDING = 50_000
 _new_event = tuple.__new__
 _FUNCTIONS = (types.FunctionType, types.MethodType)
-
-
-_tracing_state = torch._C._get_tracing_state
-
-
-def quiet_while_jit_tracing(method):
-    """``method`` without torch's TracerWarnings while ``torch.jit.trace`` runs the model (a
-    JitTrace_ELBO's first step): reading a traced tensor's values for a summary warns that they
-    become constants, in the user's stderr, though the summary only reads them."""
-
-    @functools.wraps(method)
-    def observed(self, *args):
-        if _tracing_state() is None:
-            return method(self, *args)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", torch.jit.TracerWarning)
-            return method(self, *args)
-
-    return observed
 
 
 def handler_label(handler) -> str:
@@ -145,7 +124,6 @@ class Recorder(runtime.Observer):
         del self._handlers[id(handler)]
 
     # Messages ----------------------------------------------------------------
-    @quiet_while_jit_tracing
     def message_start(self, msg, stack: Optional[list] = None) -> None:
         msg_id = self._msg_ids[id(msg)] = self._next_msg_id
         self._next_msg_id += 1
@@ -176,7 +154,6 @@ class Recorder(runtime.Observer):
             return {"frames": [], "locals": {}}
         return {"frames": user_stack(frame), "locals": summarize_locals(frame.f_locals)}
 
-    @quiet_while_jit_tracing
     def message_end(self, msg) -> None:
         msg_id = self._msg_ids.pop(id(msg))
         fn = msg["fn"]

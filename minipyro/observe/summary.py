@@ -11,11 +11,17 @@ from __future__ import annotations
 import functools
 import math
 import types
+import warnings
 import weakref
 
 import torch
 
 from ..runtime import CondIndepStackFrame
+
+# Under torch.jit.trace (a JitTrace_ELBO's first step) reading a tensor's values for a summary makes
+# torch warn that they become constants of the trace, into the user's stderr; a summary only
+# reads them. The filter names this package's modules, so it costs the recording's hot path nothing.
+warnings.filterwarnings("ignore", category=torch.jit.TracerWarning, module=r"minipyro\.observe\.")
 
 PREVIEW_LENGTH = 8
 PYTHON_STATS_UP_TO = 256  # below this many elements, tolist() and Python's min/max beat torch's ops

@@ -98,8 +98,8 @@ class SviPanel(QWidget):
         self._show_readout(False)
         self._mouse = pg.SignalProxy(self.loss_view.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
         self.loss_view.viewport().installEventFilter(self)
-        # The loss above; below it one of the others at a time, in tabs, each with the whole width
-        # and height: stacked, at 1280x720 they were left 30 px high each.
+        # The loss above; below it tabs without title rows (stacked under titles, at 1280x720 these
+        # plots were left 20 px of data each): parameters and gradient norms, and per-site ELBO.
         self.plots = QSplitter(Qt.Vertical)
         self.plots.addWidget(_beside(self.loss_view, self.loss_legend))
         self.details = QTabWidget()
