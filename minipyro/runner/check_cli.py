@@ -74,16 +74,14 @@ def find_problems(path: Path, steps: int, seed: int = 0, engine=None, on_output=
     try:
         controller.run(path, entry="svi", seed=seed, svi={"steps": steps, "stop_on_nonfinite": True}, detail="sites",
                        engine=engine, watch=True)
-        deadline = time.monotonic() + timeout
-        while not controller.wait_until("finished", "dead", timeout=0.2):
+        deadline, stuck = time.monotonic() + timeout, []
+        while not stuck and not controller.wait_until("finished", "dead", timeout=0.2):
             if time.monotonic() > deadline:
-                stuck = _stop_where_stuck(controller, timeout)
-                problems = ProblemFinder().feed_all(controller.events)
-                return problems + [stuck], controller.status, controller.events
+                stuck.append(_stop_where_stuck(controller, timeout))
     finally:
         if own:
             controller.close()
-    return ProblemFinder().feed_all(controller.events), controller.status, controller.events
+    return ProblemFinder().feed_all(controller.events) + stuck, controller.status, controller.events
 
 
 def _stop_where_stuck(controller, timeout: float) -> Problem:
